@@ -1,0 +1,135 @@
+"""The typed spec model: plain frozen dataclasses that the templates read.
+
+Vocabulary (kernel-facts.md):
+- host:   the struct being overlaid (`struct page`);
+- mirror: the struct that mirrors some host words (`struct netmem_desc`);
+- alias:  the struct that carries the mirror's fields too (`struct net_iov`),
+          as a union with an anonymous struct, as an embedded member, or
+          (pre-patch) as its own interleaved members.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Loc:
+    """Where a value was written in the spec (1-based)."""
+
+    path: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str  # canonical spelling, see spec.ctypes.normalize_type
+    host: str  # the host field overlaid; often the same name
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A C block comment; `lines` are as written in the spec, unindented."""
+
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AssertBlock:
+    """`#define MACRO(a, b) static_assert(offsetof(L, a) == offsetof(R, b))`, one use per field."""
+
+    macro: str
+    params: tuple[str, str]
+    left: str  # struct tag compared on the left (first macro argument)
+    right: str  # struct tag on the right
+    pairs: tuple[tuple[str, str, Field], ...]  # (left field, right field, spec field)
+    comment: Comment | None
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class SizeLimit:
+    host_field: str
+    comment: Comment | None
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class Mirror:
+    struct: str
+    define: bool
+    comment: Comment | None
+    fields: tuple[Field, ...]
+    asserts: AssertBlock | None
+    size_limit: SizeLimit | None
+    loc: Loc
+
+
+MemberKind = Literal["plain", "union", "embedded", "field"]
+
+
+@dataclass(frozen=True)
+class Member:
+    """One member of the alias struct, in order.
+
+    plain:    `type name;`, not mirrored;
+    union:    `union { struct MIRROR name; <note> struct { fields }; };`;
+    embedded: `struct MIRROR name;`;
+    field:    one mirror field declared directly (pre-patch form).
+    """
+
+    kind: MemberKind
+    name: str
+    type: str  # plain members: their type; union/embedded: `struct MIRROR`
+    note: Comment | None
+    field: Field | None
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class Alias:
+    struct: str
+    members: tuple[Member, ...]
+    asserts: AssertBlock | None
+    loc: Loc
+
+    @property
+    def style(self) -> MemberKind:
+        """How the alias carries the mirror: union, embedded, or field (inline)."""
+        for member in self.members:
+            if member.kind != "plain":
+                return member.kind
+        return "plain"
+
+
+@dataclass(frozen=True)
+class Host:
+    struct: str
+    model: str | None
+
+
+@dataclass(frozen=True)
+class Target:
+    file: str
+    insert_mirror_before: str | None
+    insert_asserts_after: str | None
+
+
+@dataclass(frozen=True)
+class Spec:
+    path: str  # as displayed in messages
+    name: str  # file stem, names the generated header
+    target: Target
+    host: Host
+    mirror: Mirror
+    alias: Alias | None
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.mirror.fields if f.name == name), None)

@@ -1,0 +1,135 @@
+"""Safe YAML loading that remembers where every value came from.
+
+PyYAML's composer gives nodes with marks; we turn them into plain Python
+values and a map from value path to (line, column), so that schema and
+semantic errors can point at the YAML text. Anchors, aliases, merge keys,
+duplicate keys and non-core tags are refused: a spec is plain data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from codegen.errors import InputError
+
+MAX_SPEC_BYTES = 256 * 1024
+
+PathKey = tuple[str | int, ...]
+
+try:
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+_SCALARS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:float",
+}
+
+
+@dataclass
+class Document:
+    """A loaded spec: its data and where each value (and mapping key) starts."""
+
+    path: str
+    data: Any
+    marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    key_marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, key: PathKey) -> tuple[int, int]:
+        """Line and column (1-based) of the value at `key`, or of its nearest parent."""
+        while key not in self.marks and key:
+            key = key[:-1]
+        return self.marks.get(key, (1, 1))
+
+    def where_key(self, key: PathKey) -> tuple[int, int]:
+        """Line and column of a mapping key itself (for unknown keys)."""
+        return self.key_marks.get(key) or self.where(key)
+
+    def error(self, key: PathKey, message: str, *, at_key: bool = False) -> InputError:
+        line, col = self.where_key(key) if at_key else self.where(key)
+        return InputError(self.path, line, col, message)
+
+
+def load(path: Path, display: str) -> Document:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(display, 1, 1, "spec file not found") from None
+    except OSError as exc:
+        raise InputError(display, 1, 1, f"cannot read spec: {exc.strerror}") from None
+    return loads(raw, display)
+
+
+def loads(raw: bytes, display: str) -> Document:
+    if len(raw) > MAX_SPEC_BYTES:
+        raise InputError(display, 1, 1, f"spec is {len(raw)} bytes; the limit is {MAX_SPEC_BYTES}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(display, line, 1, "spec is not valid UTF-8") from None
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or exc.context or "malformed YAML"
+        raise InputError(display, line, col, f"malformed YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise InputError(display, 1, 1, f"malformed YAML: {exc}") from None
+    doc = Document(display, None)
+    if node is None:
+        raise InputError(display, 1, 1, "spec is empty")
+    doc.data = _convert(node, (), doc, set())
+    return doc
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _convert(node: yaml.Node, key: PathKey, doc: Document, seen: set[int]) -> Any:
+    if id(node) in seen:
+        line, col = _mark(node)
+        raise InputError(doc.path, line, col, "YAML anchors and aliases are not allowed in a spec (anchored here)")
+    seen.add(id(node))
+    doc.marks[key] = _mark(node)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for knode, vnode in node.value:
+            if knode.tag == "tag:yaml.org,2002:merge":
+                line, col = _mark(knode)
+                raise InputError(doc.path, line, col, "YAML merge keys ('<<') are not allowed")
+            if not isinstance(knode, yaml.ScalarNode) or knode.tag != "tag:yaml.org,2002:str":
+                line, col = _mark(knode)
+                raise InputError(doc.path, line, col, "mapping keys must be plain strings")
+            name = knode.value
+            if name in out:
+                line, col = _mark(knode)
+                raise InputError(doc.path, line, col, f"duplicate key '{name}'")
+            doc.key_marks[(*key, name)] = _mark(knode)
+            out[name] = _convert(vnode, (*key, name), doc, seen)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(item, (*key, i), doc, seen) for i, item in enumerate(node.value)]
+    assert isinstance(node, yaml.ScalarNode)
+    if node.tag not in _SCALARS:
+        line, col = _mark(node)
+        raise InputError(doc.path, line, col, f"YAML tag '{node.tag}' is not allowed in a spec")
+    return _scalar(node)
+
+
+# Only scalar construction is borrowed from PyYAML; no loader is run twice.
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    return _CONSTRUCTOR.construct_object(node, deep=True)
