@@ -1,0 +1,156 @@
+"""Say what differs between the text a spec produces and the text found, in kernel terms.
+
+Both sides are read into shapes (check.shape); each owned construct is
+compared member by member, so a finding reads like
+"struct net_iov: anonymous struct lacks field 'dma_addr' present in struct netmem_desc".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from codegen.check.shape import MacroShape, MemberShape, Shape, extract
+from codegen.spec.model import AssertBlock, Loc, Spec
+
+
+@dataclass(frozen=True)
+class Reason:
+    line: int  # line in the found text; 0 when the construct is absent altogether
+    message: str
+    spec: Loc | None
+
+
+def explain(expected: str, found: str, spec: Spec) -> list[Reason]:
+    want, have = extract(expected.encode()), extract(found.encode())
+    reasons: list[Reason] = []
+    if spec.mirror.define:
+        reasons += _struct(want, have, spec.mirror.struct, spec, spec.mirror.loc)
+        if spec.mirror.asserts:
+            reasons += _macro(want, have, spec.mirror.asserts, spec)
+        if spec.mirror.size_limit:
+            reasons += _size(want, have, spec)
+    if spec.alias:
+        reasons += _struct(want, have, spec.alias.struct, spec, spec.alias.loc)
+        if spec.alias.asserts:
+            reasons += _macro(want, have, spec.alias.asserts, spec)
+    return reasons
+
+
+def _field_loc(spec: Spec, name: str, default: Loc) -> Loc:
+    field = spec.field(name)
+    if field is not None:
+        return field.loc
+    if spec.alias:
+        for member in spec.alias.members:
+            if member.name == name:
+                return member.loc
+    return default
+
+
+def _struct(want: Shape, have: Shape, name: str, spec: Spec, loc: Loc) -> list[Reason]:
+    exp = want.structs.get(name)
+    got = have.structs.get(name)
+    if exp is None:
+        return [Reason(got.line, f"struct {name} is defined but the spec no longer has it", loc)] if got else []
+    if got is None:
+        return [Reason(0, f"struct {name} is missing", loc)]
+    out: list[Reason] = []
+    if exp.comment != got.comment:
+        out.append(Reason(got.line, f"the comment above struct {name} differs from the spec", loc))
+    out += _members(f"struct {name}", exp.members, got.members, got.end_line, spec, loc)
+    return out
+
+
+def _members(label: str, exp: list[MemberShape], got: list[MemberShape], end_line: int,
+             spec: Spec, loc: Loc) -> list[Reason]:
+    out: list[Reason] = []
+    exp_named = {m.name: m for m in exp if m.name}
+    got_named = {m.name: m for m in got if m.name}
+    in_mirror = f" present in struct {spec.mirror.struct}" if "anonymous" in label else ""
+    for m in exp:
+        if m.name and m.name not in got_named:
+            out.append(Reason(end_line, f"{label} lacks field '{m.name}'{in_mirror}",
+                              _field_loc(spec, m.name, loc)))
+        elif m.name and got_named[m.name].type != m.type:
+            g = got_named[m.name]
+            out.append(Reason(g.line, f"{label}: field '{m.name}' has type '{g.type}', "
+                              f"the spec says '{m.type}'", _field_loc(spec, m.name, loc)))
+    for g in got:
+        if g.name and g.name not in exp_named:
+            out.append(Reason(g.line, f"{label} has field '{g.name}', which the spec does not have", loc))
+    common_exp = [m.name for m in exp if m.name in got_named]
+    common_got = [g.name for g in got if g.name in exp_named]
+    if common_exp != common_got:
+        first = next(i for i, (a, b) in enumerate(zip(common_exp, common_got, strict=True)) if a != b)
+        line = got_named[common_got[first]].line
+        out.append(Reason(line, f"{label}: fields out of order: '{common_got[first]}' where the spec "
+                          f"has '{common_exp[first]}'", _field_loc(spec, common_exp[first], loc)))
+    exp_anon = [m for m in exp if not m.name]
+    got_anon = [g for g in got if not g.name]
+    for i, m in enumerate(exp_anon):
+        inner = "anonymous struct" if m.type == "struct" else "union"
+        if i >= len(got_anon) or got_anon[i].type != m.type:
+            out.append(Reason(end_line, f"{label} lacks its {inner}", loc))
+            continue
+        g = got_anon[i]
+        if m.comment != g.comment:
+            out.append(Reason(g.line, f"{label}: the comment above the {inner} differs from the spec", loc))
+        sub_label = f"{label}: {inner}" if label.startswith("struct") and ":" not in label else f"{label} > {inner}"
+        if m.type == "struct":
+            sub_label = f"{label.split(':')[0]}: anonymous struct"
+        out += _members(sub_label, m.children or [], g.children or [], g.line, spec, loc)
+    if len(got_anon) > len(exp_anon):
+        extra = got_anon[len(exp_anon)]
+        out.append(Reason(extra.line, f"{label} has an anonymous {extra.type} the spec does not have", loc))
+    return out
+
+
+def _macro(want: Shape, have: Shape, block: AssertBlock, spec: Spec) -> list[Reason]:
+    exp: MacroShape | None = want.macros.get(block.macro)
+    got = have.macros.get(block.macro)
+    name = block.macro
+    if exp is None:
+        return []
+    if got is None:
+        return [Reason(0, f"#define {name} is missing", block.loc)]
+    out: list[Reason] = []
+    if exp.comment != got.comment:
+        out.append(Reason(got.line, f"the comment above #define {name} differs from the spec", block.loc))
+    if exp.params != got.params or exp.body != got.body:
+        out.append(Reason(got.line, f"{name} is defined as '{got.body}', the spec says '{exp.body}'", block.loc))
+    exp_uses = [u for u, _ in exp.uses]
+    got_uses = {u: line for u, line in got.uses}
+    anchor = got.undef_line or (got.uses[-1][1] if got.uses else got.line)
+    for (left, right, field) in block.pairs:
+        if (left, right) not in got_uses:
+            out.append(Reason(anchor, f"{name} has no use for field '{right}' "
+                              f"({name}({left}, {right}))", field.loc))
+    for use, line in got.uses:
+        if use not in exp_uses:
+            out.append(Reason(line, f"{name}({', '.join(use)}) is not in the spec", block.loc))
+    order_got = [u for u, _ in got.uses if u in exp_uses]
+    order_exp = [u for u in exp_uses if u in got_uses]
+    if order_got != order_exp:
+        i = next(i for i, (a, b) in enumerate(zip(order_exp, order_got, strict=True)) if a != b)
+        out.append(Reason(got_uses[order_got[i]], f"{name} uses out of order: ({', '.join(order_got[i])}) "
+                          f"where the spec has ({', '.join(order_exp[i])})", block.loc))
+    if got.undef_line is None:
+        out.append(Reason(anchor, f"#undef {name} is missing", block.loc))
+    return out
+
+
+def _size(want: Shape, have: Shape, spec: Spec) -> list[Reason]:
+    limit = spec.mirror.size_limit
+    assert limit is not None
+    exp = next((s for s in want.size_asserts if spec.mirror.struct in s.text), None)
+    got = next((s for s in have.size_asserts if f"struct {spec.mirror.struct})" in s.text), None)
+    if exp is None:
+        return []
+    if got is None:
+        return [Reason(0, f"the size assert for struct {spec.mirror.struct} is missing", limit.loc)]
+    out: list[Reason] = []
+    if exp.text != got.text:
+        out.append(Reason(got.line, f"size assert reads '{got.text}', the spec says '{exp.text}'", limit.loc))
+    if exp.comment != got.comment:
+        out.append(Reason(got.line, "the comment above the size assert differs from the spec", limit.loc))
+    return out

@@ -1,0 +1,82 @@
+"""Drift check of a header under generated/.
+
+Fast path: the memo says which output these exact inputs produce; if the
+file hashes to it, the file is fresh. Otherwise regenerate in memory and
+compare, and on a difference say why: missing, edited by hand (checksum
+mismatch), or stale (the spec or the tools changed), with what changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from codegen import memo
+from codegen.check.diff import unified
+from codegen.place import checksum, generated
+from codegen.report import Finding, Outcome
+from codegen.specfiles import SpecFile, display_path
+
+
+def check_generated(spec_file: SpecFile, out_dir: Path) -> Outcome:
+    target = generated.output_path(spec_file.name, out_dir)
+    shown = display_path(target.resolve())
+    fix = generated.regenerate_command(spec_file.path, out_dir)
+    try:
+        on_disk: bytes | None = target.read_bytes()
+    except FileNotFoundError:
+        on_disk = None
+    spec_bytes = spec_file.path.read_bytes() if spec_file.path.is_file() else b""
+    memo_key = memo.key("generated", spec_bytes, str(spec_file.path), str(out_dir.resolve()))
+    if on_disk is not None and memo.lookup(memo_key) == hashlib.sha256(on_disk).hexdigest():
+        return Outcome("check")
+
+    from codegen.pipeline import expected_header  # the slow path: YAML, Jinja2, clang-format
+
+    spec, expected = expected_header(spec_file, out_dir)
+    memo.store(memo_key, hashlib.sha256(expected.encode()).hexdigest())
+    if on_disk is not None and on_disk == expected.encode():
+        return Outcome("check")
+
+    outcome = Outcome("check", exit_code=1, fix=fix)
+    if on_disk is None:
+        outcome.findings.append(
+            Finding(shown, 1, 1, "missing-output", "error",
+                    f"{shown} is missing: it has never been generated from {spec_file.display}")
+        )
+        outcome.diff = unified("", expected, shown)
+        return outcome
+    text = on_disk.decode("utf-8", errors="replace")
+    outcome.diff = unified(text, expected, shown)
+    if not checksum.verify(text):
+        line = _first_changed_line(text, expected)
+        outcome.findings.append(
+            Finding(shown, line, 1, "hand-edit", "error",
+                    f"{shown} was edited by hand: checksum mismatch (change {spec_file.display} "
+                    "instead; regenerating discards the edit)")
+        )
+        return outcome
+    from codegen.check.explain import explain
+
+    reasons = explain(expected, text, spec)
+    for reason in reasons:
+        where = f" ({reason.spec})" if reason.spec else ""
+        outcome.findings.append(
+            Finding(shown, reason.line or 1, 1, "stale-output", "error",
+                    f"{shown} is stale: {reason.message}{where}")
+        )
+    if not reasons:
+        line = _first_changed_line(text, expected)
+        outcome.findings.append(
+            Finding(shown, line, 1, "stale-output", "error",
+                    f"{shown} is stale: same constructs, different text (templates, "
+                    "clang-format version or banner changed)")
+        )
+    return outcome
+
+
+def _first_changed_line(old: str, new: str) -> int:
+    for number, (a, b) in enumerate(zip(old.splitlines(), new.splitlines(), strict=False), start=1):
+        if a != b:
+            return number
+    return min(len(old.splitlines()), len(new.splitlines())) + 1

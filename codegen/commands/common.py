@@ -1,0 +1,32 @@
+"""Arguments and output shared by the commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from codegen.report import Outcome, emit_text
+
+FORMATS = ("text", "json", "github")
+
+
+def add_specs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "specs", nargs="*", metavar="SPEC",
+        help="spec files (default: specs/*.yaml here, else the bundled netmem.yaml)",
+    )
+
+
+def add_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="text for people, json for tools, github for workflow annotations")
+
+
+def emit(outcome: Outcome, fmt: str = "text") -> int:
+    if fmt == "text":
+        emit_text(outcome, sys.stdout, sys.stderr)
+    else:
+        from codegen.report_formats import emit_github, emit_json
+
+        (emit_json if fmt == "json" else emit_github)(outcome, sys.stdout)
+    return outcome.exit_code

@@ -1,0 +1,76 @@
+"""A memo of fresh results, so a repeated `check` skips YAML, Jinja2 and clang-format.
+
+The key hashes every input the output depends on: the spec's bytes and
+paths, the templates, the style, mirrorgen's own code and the clang-format
+binary. The value is the sha256 of the output those inputs produce. A hit
+proves freshness only when the file on disk hashes to that value; anything
+else falls back to the full regeneration. Losing the memo costs time, never
+correctness.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import cache
+from pathlib import Path
+
+from codegen.resources import PACKAGE_DIR, clang_format_style, templates_dir
+
+
+def cache_root() -> Path:
+    base = os.environ.get("MIRRORGEN_CACHE")
+    if base:
+        return Path(base)
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg) / "mirrorgen"
+
+
+@cache
+def _tool_fingerprint() -> bytes:
+    digest = hashlib.sha256()
+    files = sorted(templates_dir().glob("*.j2")) + sorted(PACKAGE_DIR.rglob("*.py"))
+    files.append(clang_format_style())
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    try:
+        import clang_format  # the module file only; the binary is stat'ed, not read
+
+        exe = Path(clang_format.__file__).parent / "data" / "bin" / "clang-format"
+        stat = exe.stat()
+        digest.update(f"{exe}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    except (ImportError, OSError):
+        digest.update(b"no-clang-format")
+    return digest.digest()
+
+
+def key(*parts: bytes | str) -> str:
+    digest = hashlib.sha256(_tool_fingerprint())
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def _entry(memo_key: str) -> Path:
+    return cache_root() / "memo" / memo_key[:2] / memo_key[2:]
+
+
+def lookup(memo_key: str) -> str | None:
+    try:
+        return _entry(memo_key).read_text(encoding="ascii")
+    except OSError:
+        return None
+
+
+def store(memo_key: str, value: str) -> None:
+    path = _entry(memo_key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(value, encoding="ascii")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only cache only costs speed
