@@ -10,10 +10,15 @@ correctness.
 
 from __future__ import annotations
 
-import hashlib
+import importlib.util
 import os
 from functools import cache
 from pathlib import Path
+
+try:  # the builtin module: hashlib's OpenSSL loading costs ~4 ms on every run
+    from _sha256 import sha256
+except ImportError:  # pragma: no cover - other Pythons
+    from hashlib import sha256
 
 from codegen.resources import PACKAGE_DIR, clang_format_style, templates_dir
 
@@ -28,30 +33,35 @@ def cache_root() -> Path:
 
 @cache
 def _tool_fingerprint() -> bytes:
-    digest = hashlib.sha256()
-    files = sorted(templates_dir().glob("*.j2")) + sorted(PACKAGE_DIR.rglob("*.py"))
+    digest = sha256()
+    files = sorted(templates_dir().rglob("*.j2")) + sorted(PACKAGE_DIR.rglob("*.py"))
     files.append(clang_format_style())
-    for path in files:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
+    for path in files:  # stat, not read: an edit changes size or mtime
+        stat = path.stat()
+        digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    # The binary is stat'ed, not read or run: its path, size and mtime name the version.
+    found = importlib.util.find_spec("clang_format")
     try:
-        import clang_format  # the module file only; the binary is stat'ed, not read
-
-        exe = Path(clang_format.__file__).parent / "data" / "bin" / "clang-format"
+        assert found is not None and found.origin is not None
+        exe = Path(found.origin).parent / "data" / "bin" / "clang-format"
         stat = exe.stat()
         digest.update(f"{exe}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    except (ImportError, OSError):
+    except (AssertionError, OSError):
         digest.update(b"no-clang-format")
     return digest.digest()
 
 
 def key(*parts: bytes | str) -> str:
-    digest = hashlib.sha256(_tool_fingerprint())
+    digest = sha256(_tool_fingerprint())
     for part in parts:
         data = part.encode() if isinstance(part, str) else part
         digest.update(len(data).to_bytes(8, "little"))
         digest.update(data)
     return digest.hexdigest()
+
+
+def digest(data: bytes) -> str:
+    return sha256(data).hexdigest()
 
 
 def _entry(memo_key: str) -> Path:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from codegen.errors import InputError
 from codegen.resources import bundled_specs_dir
 
 
-@dataclass(frozen=True)
 class SpecFile:
-    path: Path  # absolute
-    display: str  # as shown in messages: relative to the working directory when inside it
+    """A spec file to work on (a plain class: `check`'s fast path avoids dataclasses)."""
+
+    __slots__ = ("display", "path")
+
+    def __init__(self, path: Path, display: str) -> None:
+        self.path = path  # absolute
+        self.display = display  # as shown in messages: relative to the working directory if inside
 
     @property
     def name(self) -> str:

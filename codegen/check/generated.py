@@ -8,17 +8,37 @@ mismatch), or stale (the spec or the tools changed), with what changed.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codegen import memo
-from codegen.check.diff import unified
-from codegen.place import checksum, generated
-from codegen.report import Finding, Outcome
+from codegen.place import generated
 from codegen.specfiles import SpecFile, display_path
+
+if TYPE_CHECKING:
+    from codegen.report import Outcome
+
+
+def _memo_key(spec_file: SpecFile, out_dir: Path) -> str:
+    spec_bytes = spec_file.path.read_bytes() if spec_file.path.is_file() else b""
+    return memo.key("generated", spec_bytes, str(spec_file.path), str(out_dir.resolve()))
+
+
+def is_fresh_by_memo(spec_file: SpecFile, out_dir: Path) -> bool:
+    """The fast path: no YAML, Jinja2, clang-format or tree-sitter is loaded."""
+    try:
+        on_disk = generated.output_path(spec_file.name, out_dir).read_bytes()
+    except OSError:
+        return False
+    return memo.lookup(_memo_key(spec_file, out_dir)) == memo.digest(on_disk)
 
 
 def check_generated(spec_file: SpecFile, out_dir: Path) -> Outcome:
+    from codegen.check.diff import unified
+    from codegen.pipeline import expected_header  # the slow path: YAML, Jinja2, clang-format
+    from codegen.place import checksum
+    from codegen.report import Finding, Outcome
+
     target = generated.output_path(spec_file.name, out_dir)
     shown = display_path(target.resolve())
     fix = generated.regenerate_command(spec_file.path, out_dir)
@@ -26,15 +46,12 @@ def check_generated(spec_file: SpecFile, out_dir: Path) -> Outcome:
         on_disk: bytes | None = target.read_bytes()
     except FileNotFoundError:
         on_disk = None
-    spec_bytes = spec_file.path.read_bytes() if spec_file.path.is_file() else b""
-    memo_key = memo.key("generated", spec_bytes, str(spec_file.path), str(out_dir.resolve()))
-    if on_disk is not None and memo.lookup(memo_key) == hashlib.sha256(on_disk).hexdigest():
+    memo_key = _memo_key(spec_file, out_dir)
+    if on_disk is not None and memo.lookup(memo_key) == memo.digest(on_disk):
         return Outcome("check")
 
-    from codegen.pipeline import expected_header  # the slow path: YAML, Jinja2, clang-format
-
     spec, expected = expected_header(spec_file, out_dir)
-    memo.store(memo_key, hashlib.sha256(expected.encode()).hexdigest())
+    memo.store(memo_key, memo.digest(expected.encode()))
     if on_disk is not None and on_disk == expected.encode():
         return Outcome("check")
 

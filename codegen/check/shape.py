@@ -119,7 +119,10 @@ def extract(text: bytes) -> Shape:
 
 def _visit(node: Any, shape: Shape) -> None:
     kind = node.type
-    if kind in ("struct_specifier",) or (kind == "declaration" and node.child_by_field_name("type") is not None
+    if kind in ("preproc_ifdef", "preproc_if", "preproc_else", "preproc_elif"):
+        for child in node.children:  # include guards and config blocks hold the constructs
+            _visit(child, shape)
+    elif kind in ("struct_specifier",) or (kind == "declaration" and node.child_by_field_name("type") is not None
                                          and node.child_by_field_name("type").type == "struct_specifier"
                                          and node.child_by_field_name("declarator") is None):
         spec = node if kind == "struct_specifier" else node.child_by_field_name("type")

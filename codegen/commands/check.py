@@ -17,17 +17,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from codegen.report import Outcome
     from codegen.specfiles import resolve
+
+    spec_files = resolve(args.specs)
+    if not args.tree and args.format == "text":
+        from codegen.check.generated import is_fresh_by_memo
+
+        if all(is_fresh_by_memo(sf, Path(args.out)) for sf in spec_files):
+            return 0
+    from codegen.report import Outcome
 
     outcome = Outcome("check")
     if args.tree:
         from codegen.check.tree import check_tree
 
-        outcome.merge(check_tree(Path(args.tree), resolve(args.specs)))
+        outcome.merge(check_tree(Path(args.tree), spec_files))
     else:
         from codegen.check.generated import check_generated
 
-        for spec_file in resolve(args.specs):
+        for spec_file in spec_files:
             outcome.merge(check_generated(spec_file, Path(args.out)))
     return emit(outcome, args.format)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from codegen.report import Outcome, emit_text
+if TYPE_CHECKING:
+    from codegen.report import Outcome
 
 FORMATS = ("text", "json", "github")
 
@@ -24,6 +26,8 @@ def add_format(parser: argparse.ArgumentParser) -> None:
 
 def emit(outcome: Outcome, fmt: str = "text") -> int:
     if fmt == "text":
+        from codegen.report import emit_text
+
         emit_text(outcome, sys.stdout, sys.stderr)
     else:
         from codegen.report_formats import emit_github, emit_json

@@ -1,7 +1,8 @@
-"""The checksum in a generated header's banner: sha256 of everything after the banner.
+"""The checksum in a generated header's banner.
 
-Like the kernel's generated atomics headers, a hand edit anywhere in the body
-is caught because the recorded sum no longer matches.
+It is the sha256 of the whole file with the checksum itself zeroed, so a hand
+edit anywhere, banner included, is caught (like the kernel's generated
+atomics headers, which carry a hash of themselves on their last line).
 """
 
 from __future__ import annotations
@@ -9,25 +10,23 @@ from __future__ import annotations
 import hashlib
 import re
 
-_BANNER_END = "\n */\n"
+PLACEHOLDER = "sha256:" + "0" * 64
 _RECORDED = re.compile(r"^ \* (sha256:[0-9a-f]{64})$", re.MULTILINE)
 
 
-def body_checksum(body: str) -> str:
-    return "sha256:" + hashlib.sha256(body.encode()).hexdigest()
+def _digest(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def split(text: str) -> tuple[str | None, str]:
-    """(recorded checksum, body) of a generated header; (None, text) without a banner."""
-    end = text.find(_BANNER_END)
-    if end < 0:
-        return None, text
-    found = _RECORDED.search(text, 0, end + 1)
-    if not found:
-        return None, text
-    return found.group(1), text[end + len(_BANNER_END) :]
+def seal(text_with_placeholder: str) -> str:
+    """Replace the banner's placeholder with the checksum of the whole text."""
+    assert text_with_placeholder.count(PLACEHOLDER) == 1
+    return text_with_placeholder.replace(PLACEHOLDER, _digest(text_with_placeholder))
 
 
 def verify(text: str) -> bool:
-    recorded, body = split(text)
-    return recorded is not None and recorded == body_checksum(body)
+    found = _RECORDED.search(text)
+    if found is None:
+        return False
+    zeroed = text[: found.start(1)] + PLACEHOLDER + text[found.end(1) :]
+    return found.group(1) == _digest(zeroed)
