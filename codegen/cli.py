@@ -22,14 +22,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("codegen.commands.verify", "prove the layout asserts on every Linux ABI"),
     "kbuild": ("codegen.commands.kbuild", "build the kernel objects that check the asserts"),
     "propose": ("codegen.commands.propose", "classify a spec change and write a kernel patch"),
-    "doctor": ("codegen.commands.doctor", "check the tools mirrorgen needs and say what is missing"),
+    "doctor": ("codegen.commands.doctor", "check the tools mirrorgen needs, say what to install"),
 }
 
 
 def _top_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mirrorgen",
-        description="Generate mirrored C struct definitions and their offset asserts from one spec.",
+        description="Generate mirrored C structs and their offset asserts from one spec.",
     )
     parser.add_argument("--version", action="store_true", help="print versions and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -39,20 +39,42 @@ def _top_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
+    """mirrorgen's version and those of the clang-format and libclang it will run."""
     lines = [f"mirrorgen {__version__}"]
     try:
-        from codegen.format import version
+        from codegen.format import binary, version
 
-        lines.append(f"clang-format {version()}")
+        lines.append(f"clang-format {version()} ({binary()})")
     except UsageError as exc:
         lines.append(f"clang-format: unavailable ({exc})")
     try:
-        from importlib.metadata import version as dist_version
+        from clang.cindex import conf
 
-        lines.append(f"libclang {dist_version('libclang')}")
-    except Exception:
-        lines.append("libclang: not installed (pip install 'mirrorgen[verify]')")
+        from codegen.commands.doctor import libclang_version
+
+        number = libclang_version().rsplit("version", 1)[-1].split()[0]
+        lines.append(f"libclang {number} ({conf.get_filename()})")
+    except Exception as exc:  # a missing or broken library: say so, --version still works
+        from codegen.commands.doctor import requirement
+
+        lines.append(f"libclang: unavailable ({exc}); pip install '{requirement('libclang')}'")
     return "\n".join(lines)
+
+
+def _input_error(command: str, fmt: str, exc: InputError | UsageError) -> int:
+    """Exit 2: one plain line for text; for json/github, a finding-shaped document."""
+    if fmt == "text":
+        line = str(exc) if isinstance(exc, InputError) else f"mirrorgen {command}: error: {exc}"
+        print(line, file=sys.stderr)
+        return 2
+    from codegen.commands.common import emit
+    from codegen.report import Finding, Outcome
+
+    if isinstance(exc, InputError):
+        finding = Finding(exc.path, exc.line, exc.col, "input-error", "error", exc.message)
+    else:  # no location: file "" and line 0 (docs/integrations.md)
+        finding = Finding("", 0, 0, "usage-error", "error", str(exc))
+    return emit(Outcome(command, exit_code=2, findings=[finding]), fmt)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -73,12 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = module.run(parsed)
         return code
-    except InputError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    except UsageError as exc:
-        print(f"mirrorgen {args[0]}: error: {exc}", file=sys.stderr)
-        return 2
+    except (InputError, UsageError) as exc:
+        return _input_error(args[0], getattr(parsed, "format", "text"), exc)
     except KeyboardInterrupt:
         return 130
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
 from typing import Literal, TextIO
 
@@ -56,12 +57,43 @@ class Outcome:
 
 
 def emit_text(outcome: Outcome, out: TextIO, err: TextIO) -> None:
-    """Human output: the diff and sections on stdout, findings and the fix on stderr."""
+    """Human output: the diff and sections on stdout, findings and the fix on stderr.
+
+    Colour only on a terminal, and never when NO_COLOR is set (no-color.org);
+    without colour the text is exactly what `--format text` has always been.
+    """
+    colour_out, colour_err = _colour(out), _colour(err)
     if outcome.diff:
-        out.write(outcome.diff if outcome.diff.endswith("\n") else outcome.diff + "\n")
+        diff = outcome.diff if outcome.diff.endswith("\n") else outcome.diff + "\n"
+        out.write(_paint_diff(diff) if colour_out else diff)
     for section in outcome.sections:
         out.write(section if section.endswith("\n") else section + "\n")
     for finding in outcome.findings:
-        err.write(finding.text() + "\n")
+        text = finding.text()
+        if colour_err:  # paint only the severity word that follows "file:line:col: "
+            where = len(f"{finding.file}:{finding.line}:{finding.col}: ")
+            end = where + len(finding.severity)
+            severity = _paint(_SEVERITY_COLOUR[finding.severity], text[where:end])
+            text = text[:where] + severity + text[end:]
+        err.write(text + "\n")
     if outcome.fix and outcome.exit_code:
-        err.write(f"to fix, run: {outcome.fix}\n")
+        prefix = _paint("1", "to fix, run:") if colour_err else "to fix, run:"
+        err.write(f"{prefix} {outcome.fix}\n")
+
+
+_SEVERITY_COLOUR = {"error": "1;31", "warning": "1;33", "note": "1;36"}
+_DIFF_COLOUR = {"+": "32", "-": "31", "@": "36"}
+
+
+def _colour(stream: TextIO) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return not os.environ.get("NO_COLOR") and bool(isatty and isatty())
+
+
+def _paint(code: str, text: str) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m"
+
+
+def _paint_diff(diff: str) -> str:
+    lines = diff.split("\n")
+    return "\n".join(_paint(_DIFF_COLOUR[x[0]], x) if x[:1] in _DIFF_COLOUR else x for x in lines)

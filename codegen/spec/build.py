@@ -7,6 +7,7 @@ member kinds go together). Every failure is an InputError at the YAML node.
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from codegen.errors import InputError
@@ -49,15 +50,15 @@ def _schema_error(doc: Document, exc: Any) -> InputError:
     rule = exc.rule
     value = exc.value
     definition = exc.rule_definition
-    if rule == "additionalProperties" and isinstance(value, dict):
+    if rule in ("additionalProperties", "required") and isinstance(value, dict):
+        # An unknown key next to a missing one is most often a typo of it: name the typo.
         known = set((exc.definition or {}).get("properties", {}))
         unknown = sorted(k for k in value if k not in known)
         if unknown:
-            hint = ", ".join(sorted(known))
+            close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(sorted(known))}"
             return doc.error(
-                (*key, unknown[0]),
-                f"unknown key '{unknown[0]}' in {where} (known: {hint})",
-                at_key=True,
+                (*key, unknown[0]), f"unknown key '{unknown[0]}' in {where} ({hint})", at_key=True
             )
     if rule == "required":
         missing = [k for k in definition if not isinstance(value, dict) or k not in value]

@@ -32,6 +32,7 @@ _SCALARS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:float",
 }
+_COLLECTIONS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
 @dataclass
@@ -102,6 +103,9 @@ def _convert(node: yaml.Node, key: PathKey, doc: Document, seen: set[int]) -> An
         raise InputError(doc.path, line, col, "YAML anchors and aliases are not allowed in a spec (anchored here)")
     seen.add(id(node))
     doc.marks[key] = _mark(node)
+    if node.tag not in _SCALARS | _COLLECTIONS:
+        line, col = _mark(node)
+        raise InputError(doc.path, line, col, f"YAML tag '{node.tag}' is not allowed in a spec")
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for knode, vnode in node.value:
@@ -121,9 +125,6 @@ def _convert(node: yaml.Node, key: PathKey, doc: Document, seen: set[int]) -> An
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, (*key, i), doc, seen) for i, item in enumerate(node.value)]
     assert isinstance(node, yaml.ScalarNode)
-    if node.tag not in _SCALARS:
-        line, col = _mark(node)
-        raise InputError(doc.path, line, col, f"YAML tag '{node.tag}' is not allowed in a spec")
     return _scalar(node)
 
 
