@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-COG_FILE = '''/* [[[cog
+COG_FILE = """/* [[[cog
 import cog
 FIELDS = [("unsigned long", "_flags", "flags"), ("unsigned long", "pp_magic", "pp_magic"),
           ("struct page_pool *", "pp", "pp"), ("unsigned long", "_pp_mapping_pad", "_pp_mapping_pad"),
@@ -64,7 +64,7 @@ for _, n, _ in FIELDS:
 cog.outl("#undef NET_IOV_ASSERT_OFFSET")
 ]]] */
 /* [[[end]]] */
-'''
+"""
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, int]:
@@ -76,8 +76,9 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, int
     return wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status)
 
 
-def median_run(cmd: list[str], cwd: Path, env: dict[str, str], n: int,
-               before: object = None) -> tuple[float, int]:
+def median_run(
+    cmd: list[str], cwd: Path, env: dict[str, str], n: int, before: object = None
+) -> tuple[float, int]:
     walls, peaks = [], []
     for _ in range(n):
         if callable(before):
@@ -123,10 +124,14 @@ def main() -> int:
 
     print(f"runs per figure: {n} (median wall time, max peak RSS)")
     print(f"cog --check -c        {cog_wall * 1000:7.1f} ms  {cog_peak / 1024:5.1f} MiB")
-    print(f"mirrorgen check warm  {warm_wall * 1000:7.1f} ms  {warm_peak / 1024:5.1f} MiB"
-          f"  = {warm_wall / cog_wall:.2f}x cog (target <= 1.0x)")
-    print(f"mirrorgen check cold  {cold_wall * 1000:7.1f} ms  {cold_peak / 1024:5.1f} MiB"
-          f"  = {cold_wall / cog_wall:.2f}x cog (target <= 3x)")
+    print(
+        f"mirrorgen check warm  {warm_wall * 1000:7.1f} ms  {warm_peak / 1024:5.1f} MiB"
+        f"  = {warm_wall / cog_wall:.2f}x cog (target <= 1.0x)"
+    )
+    print(
+        f"mirrorgen check cold  {cold_wall * 1000:7.1f} ms  {cold_peak / 1024:5.1f} MiB"
+        f"  = {cold_wall / cog_wall:.2f}x cog (target <= 3x)"
+    )
     print(f"peak memory of check: {max(warm_peak, cold_peak) / 1024:.1f} MiB (target <= 60 MiB)")
     return 0
 

@@ -14,11 +14,15 @@ import importlib.util
 import os
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-try:  # the builtin module: hashlib's OpenSSL loading costs ~4 ms on every run
-    from _sha256 import sha256
-except ImportError:  # pragma: no cover - other Pythons
+if TYPE_CHECKING:
     from hashlib import sha256
+else:
+    try:  # the builtin module: hashlib's OpenSSL loading costs ~4 ms on every run
+        from _sha256 import sha256
+    except ImportError:  # pragma: no cover - other Pythons
+        from hashlib import sha256
 
 from codegen.resources import PACKAGE_DIR, clang_format_style, templates_dir
 

@@ -60,10 +60,7 @@ def region_names(spec: Spec) -> list[str]:
 def render_regions(spec: Spec) -> list[Region]:
     env = environment()
     context = {"host": spec.host, "mirror": spec.mirror, "alias": spec.alias}
-    return [
-        Region(name, env.get_template(_TEMPLATES[name]).render(context))
-        for name in region_names(spec)
-    ]
+    return [Region(name, env.get_template(_TEMPLATES[name]).render(context)) for name in region_names(spec)]
 
 
 def render(template: str, **context: object) -> str:

@@ -27,8 +27,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_committed_tree_is_fresh() -> None:
-    proc = subprocess.run([sys.executable, "-m", "codegen", "check"], cwd=ROOT,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "codegen", "check"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -52,7 +53,7 @@ def test_every_line_hand_edited_is_caught(project: Path, capsys: pytest.CaptureF
             edited = line[: found.start()] + new + line[found.end() :]
         else:
             edited = line.rstrip("\n") + " \n"
-        header.write_text("".join(lines[:number] + [edited] + lines[number + 1 :]), encoding="utf-8")
+        header.write_text("".join([*lines[:number], edited, *lines[number + 1 :]]), encoding="utf-8")
         assert main(["check"]) == 1, f"line {number + 1} edited, check passed"
         err = capsys.readouterr().err
         assert "edited by hand: checksum mismatch" in err, err
@@ -73,8 +74,9 @@ def _field_edits() -> list[tuple[str, str, str]]:
 
 
 @pytest.mark.parametrize(("before", "after", "field"), _field_edits())
-def test_every_field_change_is_stale_output(project: Path, capsys: pytest.CaptureFixture[str],
-                                            before: str, after: str, field: str) -> None:
+def test_every_field_change_is_stale_output(
+    project: Path, capsys: pytest.CaptureFixture[str], before: str, after: str, field: str
+) -> None:
     spec = project / "specs" / "netmem.yaml"
     spec.write_text(SPEC.replace(before, after, 1), encoding="utf-8")
     assert main(["check"]) == 1

@@ -33,7 +33,9 @@ def committed_mirror_block(header: str) -> str:
     start = next(i for i, line in enumerate(lines) if line.startswith("struct netmem_desc {"))
     while not lines[start].startswith("/*"):
         start -= 1
-    end = next(i for i, line in enumerate(lines) if line.startswith("static_assert(sizeof(struct netmem_desc)"))
+    end = next(
+        i for i, line in enumerate(lines) if line.startswith("static_assert(sizeof(struct netmem_desc)")
+    )
     return "".join(lines[start : end + 1])
 
 
@@ -71,7 +73,9 @@ def _between(text: str, first: str, last: str) -> str:
 
 
 def test_mirror_block_matches_the_seed_tokens(regions: dict[str, str]) -> None:
-    seed = _between(_seed_post_image(), "/* These fields in struct page", "offsetof(struct page, _refcount));")
+    seed = _between(
+        _seed_post_image(), "/* These fields in struct page", "offsetof(struct page, _refcount));"
+    )
     assert tokens(regions[MIRROR]) == tokens(seed)
 
 

@@ -29,13 +29,33 @@ def test_writes_only_on_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 def test_same_bytes_for_any_locale_hash_seed_and_directory(tmp_path: Path) -> None:
     outputs = []
-    for index, (lang, seed, cwd) in enumerate([("C", "0", ROOT), ("tr_TR.UTF-8", "12345", tmp_path),
-                                                ("de_DE.UTF-8", "random", Path("/"))]):
+    for index, (lang, seed, cwd) in enumerate(
+        [("C", "0", ROOT), ("tr_TR.UTF-8", "12345", tmp_path), ("de_DE.UTF-8", "random", Path("/"))]
+    ):
         out = tmp_path / f"out{index}" / "generated"
-        env = {**os.environ, "LANG": lang, "LC_ALL": lang, "PYTHONHASHSEED": seed,
-               "MIRRORGEN_CACHE": str(tmp_path / f"cache{index}"), "PYTHONPATH": str(ROOT)}
-        subprocess.run([sys.executable, "-m", "codegen", "generate", str(ROOT / "specs" / "netmem.yaml"),
-                        "--out", str(out)], cwd=cwd, env=env, check=True, capture_output=True)
+        env = {
+            **os.environ,
+            "LANG": lang,
+            "LC_ALL": lang,
+            "PYTHONHASHSEED": seed,
+            "MIRRORGEN_CACHE": str(tmp_path / f"cache{index}"),
+            "PYTHONPATH": str(ROOT),
+        }
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "codegen",
+                "generate",
+                str(ROOT / "specs" / "netmem.yaml"),
+                "--out",
+                str(out),
+            ],
+            cwd=cwd,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         outputs.append((out / "netmem.h").read_bytes())
     assert outputs[0] == outputs[1] == outputs[2]
 

@@ -58,8 +58,14 @@ def check_generated(spec_file: SpecFile, out_dir: Path) -> Outcome:
     outcome = Outcome("check", exit_code=1, fix=fix)
     if on_disk is None:
         outcome.findings.append(
-            Finding(shown, 1, 1, "missing-output", "error",
-                    f"{shown} is missing: it has never been generated from {spec_file.display}")
+            Finding(
+                shown,
+                1,
+                1,
+                "missing-output",
+                "error",
+                f"{shown} is missing: it has never been generated from {spec_file.display}",
+            )
         )
         outcome.diff = unified("", expected, shown)
         return outcome
@@ -68,9 +74,15 @@ def check_generated(spec_file: SpecFile, out_dir: Path) -> Outcome:
     if not checksum.verify(text):
         line = _first_changed_line(text, expected)
         outcome.findings.append(
-            Finding(shown, line, 1, "hand-edit", "error",
-                    f"{shown} was edited by hand: checksum mismatch (change {spec_file.display} "
-                    "instead; regenerating discards the edit)")
+            Finding(
+                shown,
+                line,
+                1,
+                "hand-edit",
+                "error",
+                f"{shown} was edited by hand: checksum mismatch (change {spec_file.display} "
+                "instead; regenerating discards the edit)",
+            )
         )
         return outcome
     from codegen.check.explain import explain
@@ -79,15 +91,27 @@ def check_generated(spec_file: SpecFile, out_dir: Path) -> Outcome:
     for reason in reasons:
         where = f" ({reason.spec})" if reason.spec else ""
         outcome.findings.append(
-            Finding(shown, reason.line or 1, 1, "stale-output", "error",
-                    f"{shown} is stale: {reason.message}{where}")
+            Finding(
+                shown,
+                reason.line or 1,
+                1,
+                "stale-output",
+                "error",
+                f"{shown} is stale: {reason.message}{where}",
+            )
         )
     if not reasons:
         line = _first_changed_line(text, expected)
         outcome.findings.append(
-            Finding(shown, line, 1, "stale-output", "error",
-                    f"{shown} is stale: same constructs, different text (templates, "
-                    "clang-format version or banner changed)")
+            Finding(
+                shown,
+                line,
+                1,
+                "stale-output",
+                "error",
+                f"{shown} is stale: same constructs, different text (templates, "
+                "clang-format version or banner changed)",
+            )
         )
     return outcome
 

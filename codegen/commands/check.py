@@ -10,8 +10,12 @@ from codegen.commands.common import add_format, add_specs, emit
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_specs(parser)
-    parser.add_argument("--out", default="generated", metavar="DIR",
-                        help="directory of generated headers (default: generated)")
+    parser.add_argument(
+        "--out",
+        default="generated",
+        metavar="DIR",
+        help="directory of generated headers (default: generated)",
+    )
     parser.add_argument("--tree", metavar="KDIR", help="check the spec's regions in this kernel tree instead")
     add_format(parser)
 

@@ -14,14 +14,20 @@ FORMATS = ("text", "json", "github")
 
 def add_specs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "specs", nargs="*", metavar="SPEC",
+        "specs",
+        nargs="*",
+        metavar="SPEC",
         help="spec files (default: specs/*.yaml here, else the bundled netmem.yaml)",
     )
 
 
 def add_format(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=FORMATS, default="text",
-                        help="text for people, json for tools, github for workflow annotations")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="text for people, json for tools, github for workflow annotations",
+    )
 
 
 def emit(outcome: Outcome, fmt: str = "text") -> int:

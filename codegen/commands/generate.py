@@ -11,8 +11,9 @@ from codegen.commands.common import add_specs
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_specs(parser)
-    parser.add_argument("--out", default="generated", metavar="DIR",
-                        help="output directory (default: generated)")
+    parser.add_argument(
+        "--out", default="generated", metavar="DIR", help="output directory (default: generated)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 
-
 def output_path(spec_name: str, out_dir: Path) -> Path:
     return out_dir / f"{spec_name}.h"
 
@@ -30,8 +29,9 @@ def _relative(path: Path, root: Path) -> str:
     return os.path.basename(path)
 
 
-def compose(spec_name: str, spec_file: Path, out_dir: Path, regions: list[str],
-            clang_format_version: str) -> str:
+def compose(
+    spec_name: str, spec_file: Path, out_dir: Path, regions: list[str], clang_format_version: str
+) -> str:
     # Jinja2 and hashlib are only needed to write, not on check's fast path.
     from codegen.place.checksum import PLACEHOLDER, seal
     from codegen.render import render

@@ -21,8 +21,8 @@ from codegen.spec.model import (
     Loc,
     Member,
     Mirror,
-    Spec,
     SizeLimit,
+    Spec,
     Target,
 )
 from codegen.spec.yamlload import Document, PathKey
@@ -39,7 +39,7 @@ def _check_schema(doc: Document) -> None:
     from codegen.spec.schema_validator import validate
 
     try:
-        validate(doc.data)
+        validate(doc.data)  # type: ignore[no-untyped-call]
     except JsonSchemaValueException as exc:
         raise _schema_error(doc, exc) from None
 
@@ -141,13 +141,17 @@ class _Builder:
 
     def spec(self, name: str) -> Spec:
         target = self.target()
-        host = Host(self.ident(("host", "struct"), self.data["host"]["struct"], "host struct"),
-                    self.data["host"].get("model"))
+        host = Host(
+            self.ident(("host", "struct"), self.data["host"]["struct"], "host struct"),
+            self.data["host"].get("model"),
+        )
         mirror = self.mirror(host)
         alias = self.alias(host, mirror) if "alias" in self.data else None
         if alias and mirror.asserts and alias.asserts and alias.asserts.macro == mirror.asserts.macro:
-            raise self.fail(("alias", "assert", "macro"),
-                            f"macro '{alias.asserts.macro}' is already the mirror's assert macro")
+            raise self.fail(
+                ("alias", "assert", "macro"),
+                f"macro '{alias.asserts.macro}' is already the mirror's assert macro",
+            )
         return Spec(self.doc.path, name, target, host, mirror, alias)
 
     def target(self) -> Target:
@@ -155,7 +159,9 @@ class _Builder:
         path = raw["file"]
         parts = path.split("/")
         if path.startswith("/") or ".." in parts or "\\" in path:
-            raise self.fail(("target", "file"), f"target file '{path}' must be relative to the tree and stay inside it")
+            raise self.fail(
+                ("target", "file"), f"target file '{path}' must be relative to the tree and stay inside it"
+            )
         after = raw.get("insert_asserts_after")
         if after is not None:
             self.ident(("target", "insert_asserts_after"), after, "struct")
@@ -169,7 +175,9 @@ class _Builder:
             key: PathKey = ("mirror", "fields", i)
             fname = self.ident((*key, "name"), raw["name"], "field name")
             if fname in names:
-                raise self.fail((*key, "name"), f"duplicate field '{fname}' (first at line {names[fname].loc.line})")
+                raise self.fail(
+                    (*key, "name"), f"duplicate field '{fname}' (first at line {names[fname].loc.line})"
+                )
             ftype = self.ctype((*key, "type"), raw["type"])
             host = self.ident((*key, "host"), raw.get("host", fname), "host field")
             if host in hosts:
@@ -183,8 +191,9 @@ class _Builder:
             out.append(field)
         return tuple(out)
 
-    def assert_block(self, key: PathKey, left: str, right: str,
-                     pairs: tuple[tuple[str, str, Field], ...]) -> AssertBlock | None:
+    def assert_block(
+        self, key: PathKey, left: str, right: str, pairs: tuple[tuple[str, str, Field], ...]
+    ) -> AssertBlock | None:
         raw = _get(self.data, key)
         if raw is None:
             return None
@@ -201,22 +210,35 @@ class _Builder:
         fields = self.fields()
         for key in ("assert", "size_limit", "comment"):
             if not define and key in raw:
-                raise self.fail(("mirror", key), f"mirror.{key} needs the mirror struct to be defined (define: false)")
+                raise self.fail(
+                    ("mirror", key), f"mirror.{key} needs the mirror struct to be defined (define: false)"
+                )
         if "assert" in raw and "against" in raw["assert"]:
-            raise self.fail(("mirror", "assert", "against"), "'against' belongs to alias.assert; the mirror is always compared with the host")
+            raise self.fail(
+                ("mirror", "assert", "against"),
+                "'against' belongs to alias.assert; the mirror is always compared with the host",
+            )
         pairs = tuple((f.host, f.name, f) for f in fields)
         asserts = self.assert_block(("mirror", "assert"), host.struct, struct, pairs)
         size = None
         if "size_limit" in raw:
-            field = self.ident(("mirror", "size_limit", "host_field"), raw["size_limit"]["host_field"], "host field")
-            size = SizeLimit(field, self.comment(("mirror", "size_limit", "comment")), self.loc(("mirror", "size_limit")))
-        return Mirror(struct, define, self.comment(("mirror", "comment")), fields, asserts, size, self.loc(("mirror",)))
+            field = self.ident(
+                ("mirror", "size_limit", "host_field"), raw["size_limit"]["host_field"], "host field"
+            )
+            size = SizeLimit(
+                field, self.comment(("mirror", "size_limit", "comment")), self.loc(("mirror", "size_limit"))
+            )
+        return Mirror(
+            struct, define, self.comment(("mirror", "comment")), fields, asserts, size, self.loc(("mirror",))
+        )
 
     def alias(self, host: Host, mirror: Mirror) -> Alias:
         raw = self.data["alias"]
         struct = self.ident(("alias", "struct"), raw["struct"], "alias struct")
         if struct in (mirror.struct, host.struct):
-            raise self.fail(("alias", "struct"), f"alias struct '{struct}' must differ from the host and mirror structs")
+            raise self.fail(
+                ("alias", "struct"), f"alias struct '{struct}' must differ from the host and mirror structs"
+            )
         members: list[Member] = []
         seen: dict[str, int] = {}
         carriers = 0
@@ -241,7 +263,9 @@ class _Builder:
                 if carriers > 1:
                     raise self.fail(key, f"struct {struct} can carry the mirror only once")
                 if not mirror.define:
-                    raise self.fail((*key, "mirror"), f"'{item['mirror']}' needs the mirror struct to be defined")
+                    raise self.fail(
+                        (*key, "mirror"), f"'{item['mirror']}' needs the mirror struct to be defined"
+                    )
                 kind = item["mirror"]
                 mname = self.ident((*key, "name"), item["name"], "member name")
                 claim(mname, (*key, "name"))
@@ -249,23 +273,42 @@ class _Builder:
                     for f in mirror.fields:
                         claim(f.name, (*key, "mirror"))
                 elif "note" in item:
-                    raise self.fail((*key, "note"), "a note goes above the anonymous struct of a union; 'embedded' has none")
-                members.append(Member(kind, mname, f"struct {mirror.struct}",
-                                      self.comment((*key, "note")), None, self.loc(key)))
+                    raise self.fail(
+                        (*key, "note"),
+                        "a note goes above the anonymous struct of a union; 'embedded' has none",
+                    )
+                members.append(
+                    Member(
+                        kind,
+                        mname,
+                        f"struct {mirror.struct}",
+                        self.comment((*key, "note")),
+                        None,
+                        self.loc(key),
+                    )
+                )
             else:
                 field = next((f for f in mirror.fields if f.name == item["field"]), None)
                 if field is None:
-                    raise self.fail((*key, "field"), f"'{item['field']}' is not a field of struct {mirror.struct}")
+                    raise self.fail(
+                        (*key, "field"), f"'{item['field']}' is not a field of struct {mirror.struct}"
+                    )
                 claim(field.name, (*key, "field"))
                 inline.add(field.name)
                 members.append(Member("field", field.name, field.type, None, field, self.loc(key)))
         if inline and carriers:
-            raise self.fail(("alias", "members"), "use either a union/embedded mirror member or inline {field: ...} members, not both")
+            raise self.fail(
+                ("alias", "members"),
+                "use either a union/embedded mirror member or inline {field: ...} members, not both",
+            )
         missing = [f.name for f in mirror.fields if f.name not in inline]
         if inline and missing:
             raise self.fail(("alias", "members"), f"struct {struct} lacks mirror field '{missing[0]}'")
         if not inline and not carriers:
-            raise self.fail(("alias", "members"), f"struct {struct} carries no mirror fields: add a union, embedded or field member")
+            raise self.fail(
+                ("alias", "members"),
+                f"struct {struct} carries no mirror fields: add a union, embedded or field member",
+            )
         alias = Alias(struct, tuple(members), None, self.loc(("alias",)))
         return Alias(struct, alias.members, self.alias_asserts(alias, host, mirror), alias.loc)
 
@@ -276,7 +319,11 @@ class _Builder:
         against = raw.get("against", "mirror" if mirror.define else "host")
         key: PathKey = ("alias", "assert")
         if alias.style == "embedded":
-            raise self.fail(key, f"fields of an embedded struct {mirror.struct} are not members of struct {alias.struct}; drop alias.assert")
+            raise self.fail(
+                key,
+                f"fields of an embedded struct {mirror.struct} are not members of "
+                f"struct {alias.struct}; drop alias.assert",
+            )
         if against == "mirror" and not mirror.define:
             raise self.fail((*key, "against"), "cannot assert against a mirror struct that is not defined")
         if against == "mirror":
@@ -289,7 +336,7 @@ class _Builder:
 def _get(data: Any, key: PathKey) -> Any:
     for part in key:
         if isinstance(data, dict):
-            data = data.get(part)  # type: ignore[call-overload]
+            data = data.get(part)
         elif isinstance(data, list) and isinstance(part, int) and part < len(data):
             data = data[part]
         else:

@@ -95,9 +95,7 @@ def normalize_type(text: str) -> str:
             stars.append(toks[i])
             i += 1
     if i < len(toks):
-        raise CTypeError(
-            f"unexpected '{toks[i]}' after the type (one type, no declarator or macro)"
-        )
+        raise CTypeError(f"unexpected '{toks[i]}' after the type (one type, no declarator or macro)")
     head = " ".join([*quals, *base])
     if not stars:
         return head
@@ -112,7 +110,7 @@ def _check_arithmetic(words: list[str]) -> None:
     longs = words.count("long")
     if signs > 1 or longs > 2 or len(set(words) - {"long"}) != len(words) - longs:
         raise CTypeError(f"'{' '.join(words)}' is not a valid arithmetic type")
-    if "char" in words and ("short" in words or longs) or "_Bool" in words and len(words) > 1:
+    if ("char" in words and ("short" in words or longs)) or ("_Bool" in words and len(words) > 1):
         raise CTypeError(f"'{' '.join(words)}' is not a valid arithmetic type")
 
 

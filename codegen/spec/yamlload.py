@@ -100,7 +100,9 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 def _convert(node: yaml.Node, key: PathKey, doc: Document, seen: set[int]) -> Any:
     if id(node) in seen:
         line, col = _mark(node)
-        raise InputError(doc.path, line, col, "YAML anchors and aliases are not allowed in a spec (anchored here)")
+        raise InputError(
+            doc.path, line, col, "YAML anchors and aliases are not allowed in a spec (anchored here)"
+        )
     seen.add(id(node))
     doc.marks[key] = _mark(node)
     if node.tag not in _SCALARS | _COLLECTIONS:
