@@ -1,9 +1,10 @@
 """`mirrorgen doctor`: does every tool mirrorgen uses work here, and what to install if not.
 
-Each probe runs the real thing (the clang-format binary, a libclang parse per
-target triple, a tree-sitter parse) rather than looking for files, because a
-broken install usually still has its files. Exit 0 when the core works; the
-kernel build tools only matter to `mirrorgen kbuild`, so they are warnings.
+Each core probe runs the real thing (the clang-format binary, a libclang parse
+for every verify ABI, a tree-sitter parse) rather than looking for files,
+because a broken install usually still has its files. Exit 0 when the core
+works; the kernel build tools only matter to `mirrorgen kbuild`, so they are
+warnings, listed from kbuild's own tables.
 """
 
 from __future__ import annotations
@@ -24,22 +25,8 @@ Group = Literal["core", "kbuild", "cross"]
 _GROUP_TITLE = {
     "core": "core (generate, check, verify)",
     "kbuild": "kernel build tools (mirrorgen kbuild)",
-    "cross": "cross compilers (mirrorgen kbuild on other ABIs)",
+    "cross": "cross compilers (mirrorgen kbuild on other arches)",
 }
-
-# (triple, sizeof(void *)): one 64-bit and one 32-bit ABI at least, as verify needs both.
-TRIPLES = (("x86_64-linux-gnu", 8), ("i386-linux-gnu", 4), ("aarch64-linux-gnu", 8))
-KBUILD_PROGRAMS = ("make", "gcc", "bc", "bison", "flex")  # Debian package = program name
-KBUILD_HEADERS = (
-    ("libelf", "gelf.h", "libelf-dev"),
-    ("libssl", "openssl/opensslv.h", "libssl-dev"),
-)
-# i386 builds with the host gcc; these prefixes need a Debian cross package each.
-CROSS = (
-    ("aarch64-linux-gnu-", "gcc-aarch64-linux-gnu"),
-    ("arm-linux-gnueabi-", "gcc-arm-linux-gnueabi"),
-    ("riscv64-linux-gnu-", "gcc-riscv64-linux-gnu"),
-)
 
 
 @dataclass(frozen=True)
@@ -165,18 +152,20 @@ def libclang_version() -> str:
 
 
 def _libclang() -> str:
-    import clang.cindex as cindex
+    """Parse on every ABI verify uses, through verify's own entry point."""
+    from clang.cindex import conf
 
-    index = cindex.Index.create()
-    for triple, pointer in TRIPLES:
-        source = f'_Static_assert(sizeof(void *) == {pointer}, "{triple}");\n'
-        tu = index.parse("doctor.c", args=["-target", triple, "-ffreestanding", "-nostdinc"],
-                         unsaved_files=[("doctor.c", source)])
-        errors = [d.spelling for d in tu.diagnostics if d.severity >= cindex.Diagnostic.Error]
-        if errors:
-            raise RuntimeError(f"parse for {triple} failed: {errors[0]}")
-    triples = ", ".join(t for t, _ in TRIPLES)
-    return f"{libclang_version()}; parses for {triples} ({cindex.conf.get_filename()})"
+    from codegen.verify.abis import ABIS
+    from codegen.verify.clangtu import compile_c
+
+    source = "struct probe { char a; void *b; };\n"
+    for abi in ABIS:
+        compiled = compile_c(source, abi.triple, offsets={"probe": ["b"]})
+        if compiled.errors:
+            raise RuntimeError(f"parse for {abi.triple} failed: {compiled.errors[0]}")
+        if compiled.offsets.get("probe", {}).get("b") not in (4, 8):
+            raise RuntimeError(f"parse for {abi.triple} gave no usable layout")
+    return f"{libclang_version()}; parses for {len(ABIS)} ABIs ({conf.get_filename()})"
 
 
 def _tree_sitter() -> str:
@@ -192,15 +181,21 @@ def _tree_sitter() -> str:
 # --- kernel builds --------------------------------------------------------------------------
 
 def kbuild_checks() -> list[Check]:
-    checks = [_program(p, "kbuild", p) for p in KBUILD_PROGRAMS]
+    """What `mirrorgen kbuild` needs, from kbuild's own tables."""
+    from codegen.kbuild.tools import HEADERS, PROGRAMS
+
+    checks = [_program(program, "kbuild", package) for program, package in PROGRAMS.items()]
     compiler = shutil.which("gcc") or shutil.which("cc")
-    for name, header, package in KBUILD_HEADERS:
-        checks.append(_header(name, header, package, compiler))
+    checks += [_header(header, package, compiler) for header, package in HEADERS.items()]
     return checks
 
 
 def cross_checks() -> list[Check]:
-    return [_program(prefix + "gcc", "cross", package) for prefix, package in CROSS]
+    """The cross compiler of each kbuild arch this machine does not build natively."""
+    from codegen.kbuild.arches import ARCHES
+
+    compilers = {a.compiler(): a.compiler_package() for a in ARCHES.values() if a.cross_compile()}
+    return [_program(program, "cross", package) for program, package in compilers.items()]
 
 
 def _program(program: str, group: Group, package: str) -> Check:
@@ -208,12 +203,12 @@ def _program(program: str, group: Group, package: str) -> Check:
     return Check(program, group, path is not None, path or "not found on PATH", apt=(package,))
 
 
-def _header(name: str, header: str, package: str, compiler: str | None) -> Check:
-    label, apt = f"{name} headers", (package,)
+def _header(header: str, package: str, compiler: str | None) -> Check:
+    label, apt = f"<{header}>", (package,)
     if compiler is None:
-        return Check(label, "kbuild", False, f"<{header}> not checked: no C compiler", apt=apt)
+        return Check(label, "kbuild", False, "not checked: no C compiler", apt=apt)
     # Preprocess an #include: finds the header wherever the compiler looks (multiarch too).
     proc = subprocess.run([compiler, "-E", "-x", "c", "-o", "/dev/null", "-"], text=True,
                           input=f"#include <{header}>\n", capture_output=True, check=False)
-    state = "found" if proc.returncode == 0 else "not found"
-    return Check(label, "kbuild", proc.returncode == 0, f"<{header}> {state}", apt=apt)
+    found = proc.returncode == 0
+    return Check(label, "kbuild", found, "found" if found else "not found", apt=apt)

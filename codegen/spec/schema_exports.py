@@ -18,11 +18,12 @@ def render_exports(root: Path) -> dict[Path, str]:
 
     schema_file = root / "codegen" / "spec" / "schema.json"
     schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    editor = json.dumps(schema, indent=2) + "\n"  # before compiling: it rewrites $refs in place
     code = fastjsonschema.compile_to_code(schema)
     entry = re.search(r"^def (\w+)\(", code, re.MULTILINE)
     assert entry, "fastjsonschema emitted no validator function"
     code += f"\n\nvalidate = {entry.group(1)}\n"
     return {
         root / "codegen" / "spec" / "schema_validator.py": _HEADER + code,
-        root / "specs" / "schema.json": json.dumps(schema, indent=2) + "\n",
+        root / "specs" / "schema.json": editor,
     }
