@@ -51,30 +51,40 @@ def _struct(want: Shape, have: Shape, name: str, spec: Spec, loc: Loc) -> list[R
     exp = want.structs.get(name)
     got = have.structs.get(name)
     if exp is None:
-        return [Reason(got.line, f"struct {name} is defined but the spec no longer has it", loc)] if got else []
+        return (
+            [Reason(got.line, f"struct {name} is defined but the spec no longer has it", loc)] if got else []
+        )
     if got is None:
         return [Reason(0, f"struct {name} is missing", loc)]
     out: list[Reason] = []
     if exp.comment != got.comment:
-        out.append(Reason(got.line, f"the comment above struct {name} differs from the spec", loc))
+        line = _comment_diff_line(exp.comment, got.comment, got.comment_line, got.line)
+        out.append(Reason(line, f"the comment above struct {name} differs from the spec", loc))
     out += _members(f"struct {name}", exp.members, got.members, got.end_line, spec, loc)
     return out
 
 
-def _members(label: str, exp: list[MemberShape], got: list[MemberShape], end_line: int,
-             spec: Spec, loc: Loc) -> list[Reason]:
+def _members(
+    label: str, exp: list[MemberShape], got: list[MemberShape], end_line: int, spec: Spec, loc: Loc
+) -> list[Reason]:
     out: list[Reason] = []
     exp_named = {m.name: m for m in exp if m.name}
     got_named = {m.name: m for m in got if m.name}
     in_mirror = f" present in struct {spec.mirror.struct}" if "anonymous" in label else ""
     for m in exp:
         if m.name and m.name not in got_named:
-            out.append(Reason(end_line, f"{label} lacks field '{m.name}'{in_mirror}",
-                              _field_loc(spec, m.name, loc)))
+            out.append(
+                Reason(end_line, f"{label} lacks field '{m.name}'{in_mirror}", _field_loc(spec, m.name, loc))
+            )
         elif m.name and got_named[m.name].type != m.type:
             g = got_named[m.name]
-            out.append(Reason(g.line, f"{label}: field '{m.name}' has type '{g.type}', "
-                              f"the spec says '{m.type}'", _field_loc(spec, m.name, loc)))
+            out.append(
+                Reason(
+                    g.line,
+                    f"{label}: field '{m.name}' has type '{g.type}', the spec says '{m.type}'",
+                    _field_loc(spec, m.name, loc),
+                )
+            )
     for g in got:
         if g.name and g.name not in exp_named:
             out.append(Reason(g.line, f"{label} has field '{g.name}', which the spec does not have", loc))
@@ -83,8 +93,14 @@ def _members(label: str, exp: list[MemberShape], got: list[MemberShape], end_lin
     if common_exp != common_got:
         first = next(i for i, (a, b) in enumerate(zip(common_exp, common_got, strict=True)) if a != b)
         line = got_named[common_got[first]].line
-        out.append(Reason(line, f"{label}: fields out of order: '{common_got[first]}' where the spec "
-                          f"has '{common_exp[first]}'", _field_loc(spec, common_exp[first], loc)))
+        out.append(
+            Reason(
+                line,
+                f"{label}: fields out of order: '{common_got[first]}' where the spec "
+                f"has '{common_exp[first]}'",
+                _field_loc(spec, common_exp[first], loc),
+            )
+        )
     exp_anon = [m for m in exp if not m.name]
     got_anon = [g for g in got if not g.name]
     for i, m in enumerate(exp_anon):
@@ -95,7 +111,9 @@ def _members(label: str, exp: list[MemberShape], got: list[MemberShape], end_lin
         g = got_anon[i]
         if m.comment != g.comment:
             out.append(Reason(g.line, f"{label}: the comment above the {inner} differs from the spec", loc))
-        sub_label = f"{label}: {inner}" if label.startswith("struct") and ":" not in label else f"{label} > {inner}"
+        sub_label = (
+            f"{label}: {inner}" if label.startswith("struct") and ":" not in label else f"{label} > {inner}"
+        )
         if m.type == "struct":
             sub_label = f"{label.split(':')[0]}: anonymous struct"
         out += _members(sub_label, m.children or [], g.children or [], g.line, spec, loc)
@@ -115,16 +133,23 @@ def _macro(want: Shape, have: Shape, block: AssertBlock, spec: Spec) -> list[Rea
         return [Reason(0, f"#define {name} is missing", block.loc)]
     out: list[Reason] = []
     if exp.comment != got.comment:
-        out.append(Reason(got.line, f"the comment above #define {name} differs from the spec", block.loc))
-    if exp.params != got.params or exp.body != got.body:
-        out.append(Reason(got.line, f"{name} is defined as '{got.body}', the spec says '{exp.body}'", block.loc))
+        line = _comment_diff_line(exp.comment, got.comment, got.comment_line, got.line)
+        out.append(Reason(line, f"the comment above #define {name} differs from the spec", block.loc))
+    if exp.params != got.params:
+        out.append(Reason(got.line, f"{name} has parameters ({', '.join(got.params)}), "
+                          f"the spec says ({', '.join(exp.params)})", block.loc))
+    if exp.body != got.body:
+        out.append(
+            Reason(got.line, f"{name} is defined as '{got.body}', the spec says '{exp.body}'", block.loc)
+        )
     exp_uses = [u for u, _ in exp.uses]
     got_uses = {u: line for u, line in got.uses}
     anchor = got.undef_line or (got.uses[-1][1] if got.uses else got.line)
-    for (left, right, field) in block.pairs:
+    for left, right, field in block.pairs:
         if (left, right) not in got_uses:
-            out.append(Reason(anchor, f"{name} has no use for field '{right}' "
-                              f"({name}({left}, {right}))", field.loc))
+            out.append(
+                Reason(anchor, f"{name} has no use for field '{right}' ({name}({left}, {right}))", field.loc)
+            )
     for use, line in got.uses:
         if use not in exp_uses:
             out.append(Reason(line, f"{name}({', '.join(use)}) is not in the spec", block.loc))
@@ -132,8 +157,14 @@ def _macro(want: Shape, have: Shape, block: AssertBlock, spec: Spec) -> list[Rea
     order_exp = [u for u in exp_uses if u in got_uses]
     if order_got != order_exp:
         i = next(i for i, (a, b) in enumerate(zip(order_exp, order_got, strict=True)) if a != b)
-        out.append(Reason(got_uses[order_got[i]], f"{name} uses out of order: ({', '.join(order_got[i])}) "
-                          f"where the spec has ({', '.join(order_exp[i])})", block.loc))
+        out.append(
+            Reason(
+                got_uses[order_got[i]],
+                f"{name} uses out of order: ({', '.join(order_got[i])}) "
+                f"where the spec has ({', '.join(order_exp[i])})",
+                block.loc,
+            )
+        )
     if got.undef_line is None:
         out.append(Reason(anchor, f"#undef {name} is missing", block.loc))
     return out
@@ -149,8 +180,62 @@ def _size(want: Shape, have: Shape, spec: Spec) -> list[Reason]:
     if got is None:
         return [Reason(0, f"the size assert for struct {spec.mirror.struct} is missing", limit.loc)]
     out: list[Reason] = []
+    what = f"the size assert for struct {spec.mirror.struct}"
     if exp.text != got.text:
-        out.append(Reason(got.line, f"size assert reads '{got.text}', the spec says '{exp.text}'", limit.loc))
+        out.append(Reason(got.line, f"{what} reads '{got.text}', the spec says '{exp.text}'", limit.loc))
     if exp.comment != got.comment:
-        out.append(Reason(got.line, "the comment above the size assert differs from the spec", limit.loc))
+        line = _comment_diff_line(exp.comment, got.comment, got.comment_line, got.line)
+        out.append(Reason(line, f"the comment above {what} differs from the spec", limit.loc))
     return out
+
+
+def _comment_diff_line(exp: str | None, got: str | None, got_line: int | None, construct_line: int) -> int:
+    """The first line where two comments (as shape reads them) differ, in the found text."""
+    if got is None or got_line is None:
+        return construct_line
+    exp_lines, got_lines = (exp or "").splitlines(), got.splitlines()
+    for i, (a, b) in enumerate(zip(exp_lines, got_lines, strict=False)):
+        if a != b:
+            return got_line + i
+    return got_line + min(len(exp_lines), len(got_lines))
+
+
+def layout(expected: str, found: str, spec: Spec) -> Reason | None:
+    """When `explain` finds nothing but the texts differ: where, and in which construct.
+
+    The constructs agree, so what differs is layout (blank lines, indentation,
+    line breaks or spacing that clang-format would not produce).
+    """
+    exp_lines, got_lines = expected.splitlines(), found.splitlines()
+    if exp_lines == got_lines:
+        return None
+    line = next((i for i, (a, b) in enumerate(zip(exp_lines, got_lines, strict=False), start=1) if a != b),
+                min(len(exp_lines), len(got_lines)) + 1)
+    name, loc = _construct_at(extract(found.encode()), line, spec)
+    return Reason(line, f"{name}: layout differs from the spec's formatted text (blank lines, "
+                  "indentation, line breaks or spacing)", loc)
+
+
+def _construct_at(shape: Shape, line: int, spec: Spec) -> tuple[str, Loc | None]:
+    """The construct covering `line` of the found text; else the next one; else the previous one."""
+    spans: list[tuple[int, int, str, Loc | None]] = []
+    for struct in shape.structs.values():
+        alias_loc = spec.alias.loc if spec.alias else None
+        loc = spec.mirror.loc if struct.name == spec.mirror.struct else alias_loc
+        spans.append((struct.comment_line or struct.line, struct.end_line, f"struct {struct.name}", loc))
+    blocks = {b.macro: b for b in (spec.mirror.asserts, spec.alias.asserts if spec.alias else None) if b}
+    for macro in shape.macros.values():
+        end = max([macro.define_end_line or macro.line, macro.undef_line or 0, *(n for _, n in macro.uses)])
+        block = blocks.get(macro.name)
+        spans.append((macro.comment_line or macro.line, end, macro.name, block.loc if block else None))
+    limit = spec.mirror.size_limit
+    for size in shape.size_asserts:
+        spans.append((size.comment_line or size.line, size.line,
+                      f"the size assert for struct {spec.mirror.struct}", limit.loc if limit else None))
+    if not spans:
+        return "the region", None
+    spans.sort()
+    covering = [s for s in spans if s[0] <= line <= s[1]]
+    following = [s for s in spans if s[0] > line]
+    chosen = covering[-1] if covering else following[0] if following else spans[-1]
+    return chosen[2], chosen[3]

@@ -30,6 +30,7 @@ class StructShape:
     members: list[MemberShape]
     comment: str | None
     end_line: int
+    comment_line: int | None = None  # first line of the comment above
 
 
 @dataclass
@@ -41,6 +42,8 @@ class MacroShape:
     comment: str | None
     uses: list[tuple[tuple[str, ...], int]] = field(default_factory=list)
     undef_line: int | None = None
+    comment_line: int | None = None
+    define_end_line: int | None = None  # last line of the #define (continuation lines)
 
 
 @dataclass
@@ -48,6 +51,7 @@ class SizeAssertShape:
     text: str  # whitespace-normalized
     line: int
     comment: str | None
+    comment_line: int | None = None
 
 
 @dataclass
@@ -82,6 +86,14 @@ def _comment_above(node: Any) -> str | None:
     return None
 
 
+def _comment_line(node: Any) -> int | None:
+    """First line of the comment `_comment_above` reads, if any."""
+    prev = node.prev_sibling
+    if _comment_above(node) is None or prev is None:
+        return None
+    return int(prev.start_point[0]) + 1
+
+
 def _members(field_list: Any) -> list[MemberShape]:
     out: list[MemberShape] = []
     for child in field_list.named_children:
@@ -105,7 +117,9 @@ def _members(field_list: Any) -> list[MemberShape]:
 
 def _declarator_name(node: Any) -> str:
     while node is not None and node.type not in ("field_identifier", "identifier"):
-        node = node.child_by_field_name("declarator") or (node.named_children[-1] if node.named_children else None)
+        node = node.child_by_field_name("declarator") or (
+            node.named_children[-1] if node.named_children else None
+        )
     return node.text.decode() if node is not None else ""
 
 
@@ -122,22 +136,30 @@ def _visit(node: Any, shape: Shape) -> None:
     if kind in ("preproc_ifdef", "preproc_if", "preproc_else", "preproc_elif"):
         for child in node.children:  # include guards and config blocks hold the constructs
             _visit(child, shape)
-    elif kind in ("struct_specifier",) or (kind == "declaration" and node.child_by_field_name("type") is not None
-                                         and node.child_by_field_name("type").type == "struct_specifier"
-                                         and node.child_by_field_name("declarator") is None):
+    elif kind in ("struct_specifier",) or (
+        kind == "declaration"
+        and node.child_by_field_name("type") is not None
+        and node.child_by_field_name("type").type == "struct_specifier"
+        and node.child_by_field_name("declarator") is None
+    ):
         spec = node if kind == "struct_specifier" else node.child_by_field_name("type")
         name_node = spec.child_by_field_name("name")
         body = spec.child_by_field_name("body")
         if name_node is not None and body is not None:
             name = name_node.text.decode()
-            shape.structs[name] = StructShape(name, node.start_point[0] + 1, _members(body),
-                                              _comment_above(node), node.end_point[0] + 1)
+            shape.structs[name] = StructShape(
+                name, node.start_point[0] + 1, _members(body), _comment_above(node), node.end_point[0] + 1,
+                _comment_line(node),
+            )
     elif kind == "preproc_function_def":
         name = node.child_by_field_name("name").text.decode()
         params = tuple(p.text.decode() for p in node.child_by_field_name("parameters").named_children)
         value = node.child_by_field_name("value")
-        shape.macros[name] = MacroShape(name, params, _norm(value.text) if value else "",
-                                        node.start_point[0] + 1, _comment_above(node))
+        shape.macros[name] = MacroShape(
+            name, params, _norm(value.text) if value else "", node.start_point[0] + 1, _comment_above(node),
+            comment_line=_comment_line(node),
+            define_end_line=node.end_point[0] + (0 if node.end_point[1] == 0 else 1),
+        )
     elif kind == "preproc_call":
         directive = node.child_by_field_name("directive").text.decode()
         arg = node.child_by_field_name("argument")
@@ -150,8 +172,10 @@ def _visit(node: Any, shape: Shape) -> None:
         fn = call.child_by_field_name("function").text.decode()
         args = call.child_by_field_name("arguments")
         if fn in ("static_assert", "_Static_assert") and b"sizeof" in args.text:
-            shape.size_asserts.append(SizeAssertShape(_norm(node.text), node.start_point[0] + 1,
-                                                      _comment_above(node)))
+            shape.size_asserts.append(
+                SizeAssertShape(_norm(node.text), node.start_point[0] + 1, _comment_above(node),
+                                _comment_line(node))
+            )
         elif fn in shape.macros:
             values = tuple(_norm(a.text) for a in args.named_children if a.type != "comment")
             shape.macros[fn].uses.append((values, node.start_point[0] + 1))

@@ -24,7 +24,12 @@ def run(args: argparse.Namespace) -> int:
     from codegen.specfiles import resolve
 
     spec_files = resolve(args.specs)
-    if not args.tree and args.format == "text":
+    if args.tree and args.format == "text":
+        from codegen.check.tree import is_fresh_by_memo as tree_is_fresh
+
+        if tree_is_fresh(Path(args.tree), spec_files):
+            return 0
+    elif args.format == "text":
         from codegen.check.generated import is_fresh_by_memo
 
         if all(is_fresh_by_memo(sf, Path(args.out)) for sf in spec_files):

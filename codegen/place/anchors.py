@@ -24,7 +24,8 @@ _OPAQUE = frozenset({
     "string_literal", "char_literal", "comment", "preproc_params", "function_definition",
 })
 # Definitions that belong to no region; a struct counts unless it is the region's own.
-_FOREIGN = frozenset({"function_definition", "type_definition", "preproc_if", "preproc_ifdef"})
+_FOREIGN = {"function_definition": "a function definition", "type_definition": "a typedef",
+            "preproc_if": "an #if block", "preproc_ifdef": "an #ifdef block"}
 _SIZEOF = re.compile(rb"sizeof\s*\(\s*struct\s+([A-Za-z_]\w*)\s*\)")
 
 
@@ -41,6 +42,7 @@ class Piece:
     comment_start: int | None = None
     comment_line: int | None = None
     body: bytes = b""  # a #define's replacement text
+    params: tuple[str, ...] = ()  # a #define's parameters
 
 
 @dataclass
@@ -65,11 +67,14 @@ def scan(text: bytes) -> Anchors:
         node = stack.pop()
         kind = node.type
         if kind in _FOREIGN:
-            anchors.foreign.append(_piece("foreign", kind, node, node.end_byte))
+            anchors.foreign.append(_piece("foreign", _FOREIGN[kind], node, node.end_byte))
         if kind == "struct_specifier":
             _struct(anchors, node)
         elif kind in ("enum_specifier", "union_specifier") and node.child_by_field_name("body"):
-            anchors.foreign.append(_piece("foreign", kind, node, node.end_byte))
+            name = node.child_by_field_name("name")
+            if name is not None:  # an anonymous union is part of whatever holds it
+                what = f"{kind.split('_')[0]} {name.text.decode()}"
+                anchors.foreign.append(_piece("foreign", what, node, node.end_byte))
         elif kind == "preproc_function_def":
             _define(anchors, node)
         elif kind == "preproc_call":
@@ -83,19 +88,20 @@ def scan(text: bytes) -> Anchors:
 
 
 def _piece(kind: str, name: str, node: Any, end: int, *, comment: bool = False,
-           body: bytes = b"") -> Piece:
+           body: bytes = b"", params: tuple[str, ...] = ()) -> Piece:
     above = _comment_above(node) if comment else None
     return Piece(
         kind, name, node.start_byte, end, node.start_point[0] + 1, _end_line(node, end),
         above.start_byte if above is not None else None,
         above.start_point[0] + 1 if above is not None else None,
         body,
+        params,
     )
 
 
 def _end_line(node: Any, end: int) -> int:
     # Preprocessor nodes end after their newline, i.e. at column 0 of the next row.
-    row, col = node.end_point
+    row, col = int(node.end_point[0]), int(node.end_point[1])
     return row + 1 if col or end != node.end_byte else row
 
 
@@ -128,7 +134,9 @@ def _define(anchors: Anchors, node: Any) -> None:
     name = node.child_by_field_name("name")
     value = node.child_by_field_name("value")
     body = value.text if value is not None else b""
-    piece = _piece("define", name.text.decode(), node, node.end_byte, comment=True, body=body)
+    parameters = node.child_by_field_name("parameters")
+    params = tuple(p.text.decode() for p in parameters.named_children) if parameters is not None else ()
+    piece = _piece("define", name.text.decode(), node, node.end_byte, comment=True, body=body, params=params)
     anchors.defines[piece.name].append(piece)
 
 

@@ -1,0 +1,121 @@
+"""Drift check of a kernel tree: does the spec's target header hold exactly the regions it makes?
+
+Reads one file per spec (plus the tree's .clang-format), never walks the tree.
+Fast path: the memo says which header bytes were last found in step with
+these exact inputs (spec, style, tools); a header that hashes to them is
+fresh without loading YAML, Jinja2, clang-format or tree-sitter.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from codegen import memo
+from codegen.errors import InputError
+from codegen.place.tree_paths import style_file, target_path, tree_root
+from codegen.specfiles import SpecFile
+
+if TYPE_CHECKING:
+    from codegen.place.tree import Change
+    from codegen.place.tree_target import TreeTarget
+    from codegen.report import Finding, Outcome
+
+
+def is_fresh_by_memo(tree: Path, spec_files: list[SpecFile]) -> bool:
+    """The fast path for every spec at once, without importing the report machinery."""
+    root = tree_root(tree)
+    return all(_fresh_by_memo(root, tree, _memo_key(root, sf)) for sf in spec_files)
+
+
+def check_tree(tree: Path, spec_files: list[SpecFile]) -> Outcome:
+    from codegen.report import Outcome
+
+    root = tree_root(tree)
+    outcome = Outcome("check")
+    for spec_file in spec_files:
+        key = _memo_key(root, spec_file)
+        if _fresh_by_memo(root, tree, key):
+            continue
+        outcome.merge(_check_one(root, tree, spec_file, key))
+    return outcome
+
+
+def _memo_key(root: Path, spec_file: SpecFile) -> str:
+    style = style_file(root)
+    return memo.key("tree", spec_file.path.read_bytes(), style.read_bytes() if style else b"bundled")
+
+
+def _fresh_by_memo(root: Path, tree: Path, key: str) -> bool:
+    recorded = memo.lookup(key)
+    if not recorded or "\n" not in recorded:
+        return False
+    relative, digest = recorded.split("\n", 1)
+    try:
+        header = target_path(root, relative, tree.as_posix()).read_bytes()
+    except (InputError, OSError):  # let the slow path say what it is
+        return False
+    return memo.digest(header) == digest
+
+
+def _check_one(root: Path, tree: Path, spec_file: SpecFile, key: str) -> Outcome:
+    from codegen.check.diff import unified
+    from codegen.place.tree_target import plan_in_tree
+    from codegen.report import Finding, Outcome
+
+    target = plan_in_tree(root, tree.as_posix(), spec_file)
+    plan = target.plan
+    if plan.in_step:
+        memo.store(key, f"{target.relative}\n{memo.digest(plan.header)}")
+        return Outcome("check")
+    outcome = Outcome("check", exit_code=1)
+    if plan.overlaps:  # nothing can be spliced, so there is no diff and no automatic fix
+        outcome.findings += [Finding(target.relative, line, 1, "region-overlap", "error", why)
+                             for line, why in plan.overlaps]
+        return outcome
+    if not plan.unplaceable:  # apply would refuse: a human has to add the missing anchor first
+        outcome.fix = f"mirrorgen apply --tree {tree.as_posix()} {spec_file.display}"
+    outcome.diff = unified(_raw(plan.header), _raw(plan.result()), target.relative)
+    for change in plan.edits:
+        outcome.findings += _findings(target, change)
+    for name, why in plan.unplaceable:
+        outcome.findings.append(Finding(
+            target.relative, 1, 1, "region-missing", "error",
+            f"region {name} missing, and apply cannot insert it: {why}",
+        ))
+    return outcome
+
+
+def _findings(target: TreeTarget, change: Change) -> list[Finding]:
+    from codegen.check.explain import explain, layout
+    from codegen.report import Finding
+
+    spec, where = target.spec, target.relative
+    name = change.label
+    if change.action == "insert":
+        return [Finding(where, change.line, 1, "region-missing", "error",
+                        f"region {name} missing (spec: {spec.path})")]
+    if change.action == "remove":
+        return [Finding(where, change.line, 1, "region-extra", "error",
+                        f"region {name} is in the header but the spec no longer has it ({spec.path})")]
+    expected, found = _text(change.new), _text(change.old)
+    reasons = explain(expected, found, spec)
+    if not reasons:  # the constructs agree: say where the layout differs
+        reasons = [r for r in (layout(expected, found, spec),) if r is not None]
+    out = []
+    for reason in reasons:
+        line = change.line + max(reason.line, 1) - 1
+        suffix = f" ({reason.spec})" if reason.spec else ""
+        out.append(Finding(where, line, 1, "tree-drift", "error", f"{reason.message}{suffix}"))
+    if not out:  # same constructs, same lines: only invisible bytes (trailing blanks, CR) differ
+        out.append(Finding(where, change.line, 1, "tree-drift", "error",
+                           f"region {name} differs from the spec's text in whitespace only"))
+    return out
+
+
+def _raw(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace").replace("\r\n", "\n")

@@ -1,0 +1,95 @@
+"""`mirrorgen apply --tree KDIR`: rewrite the spec's regions in the kernel tree's header.
+
+Every spec is planned before anything is written, so one bad spec or header
+writes nothing. Each header is replaced atomically (temp file + rename: a
+hard-linked tree copy keeps its other links untouched) and only when its
+bytes change. `--dry-run` prints the diff instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from codegen.commands.common import add_format, add_specs, emit
+
+if TYPE_CHECKING:
+    from codegen.specfiles import SpecFile
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_specs(parser)
+    parser.add_argument("--tree", metavar="KDIR", required=True, help="the kernel tree to rewrite")
+    parser.add_argument("--dry-run", action="store_true", help="print the diff; write nothing")
+    add_format(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from codegen.check.diff import unified
+    from codegen.place.tree_paths import tree_root
+    from codegen.report import Outcome
+    from codegen.specfiles import resolve
+
+    tree = Path(args.tree)
+    headers = _plan_all(tree_root(tree), tree.as_posix(), resolve(args.specs))
+    changed = [h for h in headers.values() if h.before != h.after]
+    outcome = Outcome("apply")
+    outcome.data = {"changed": [h.relative for h in changed],
+                    "unchanged": [h.relative for h in headers.values() if h not in changed],
+                    "dry_run": bool(args.dry_run)}
+    if args.dry_run:
+        outcome.diff = "".join(unified(_text(h.before), _text(h.after), h.relative) for h in changed)
+    else:
+        for path, header in headers.items():
+            state = "wrote" if _write(path, header, tree.as_posix()) else "unchanged"
+            if args.format == "text":
+                print(f"{state} {header.relative}", file=sys.stderr)
+    return emit(outcome, args.format)
+
+
+@dataclass
+class _Header:
+    relative: str
+    before: bytes
+    after: bytes
+
+
+def _plan_all(root: Path, shown_tree: str, spec_files: list[SpecFile]) -> dict[Path, _Header]:
+    """Every header's new bytes, or an InputError before anything is written."""
+    from codegen.errors import InputError
+    from codegen.place.tree_target import plan_in_tree
+
+    headers: dict[Path, _Header] = {}
+    for spec_file in spec_files:
+        # A second spec for the same header works on the first one's result.
+        pending = {path: header.after for path, header in headers.items()}
+        target = plan_in_tree(root, shown_tree, spec_file, pending)
+        plan = target.plan
+        shown = f"{shown_tree.rstrip('/')}/{target.relative}"
+        if plan.overlaps:
+            line, why = plan.overlaps[0]
+            raise InputError(shown, line, 1, f"{why}; refusing to rewrite it")
+        if plan.unplaceable:
+            name, why = plan.unplaceable[0]
+            raise InputError(shown, 1, 1, f"cannot insert region {name}: {why}")
+        first = headers.get(target.path)
+        headers[target.path] = _Header(target.relative, first.before if first else plan.header, plan.result())
+    return headers
+
+
+def _write(path: Path, header: _Header, shown_tree: str) -> bool:
+    from codegen.errors import InputError
+    from codegen.place.atomic import write_if_changed
+
+    try:
+        return write_if_changed(path, header.after)
+    except OSError as exc:
+        raise InputError(f"{shown_tree.rstrip('/')}/{header.relative}", 1, 1,
+                         f"cannot write: {exc.strerror}") from None
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")

@@ -1,0 +1,108 @@
+"""Put a spec's formatted regions into a kernel header, shared by `check --tree` and `apply`.
+
+The header is handled as bytes: regions are located by C syntax
+(place.regions) and only their byte ranges are replaced, so CRLF line
+endings, a missing final newline, tabs or non-UTF-8 bytes elsewhere survive.
+A region the header lacks is inserted where the spec says; a region the spec
+no longer has is removed together with the blank line that separated it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from codegen.place.anchors import scan
+from codegen.place.regions import Insertion, insertion_point, label, locate, overlaps
+from codegen.spec.model import Spec
+
+Action = Literal["keep", "replace", "insert", "remove"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one region needs: bytes [start, end) of the old header become `new`."""
+
+    region: str
+    label: str  # how messages name it: 'R1 (struct netmem_desc)'
+    action: Action
+    start: int
+    end: int
+    line: int  # where it applies in the old header, 1-based
+    new: bytes  # the region's text wanted, alone
+    old: bytes  # the region's text found, alone
+    splice: bytes  # what replaces [start, end): `new`, with a blank separator line when inserted
+
+
+@dataclass
+class Plan:
+    header: bytes
+    newline: bytes
+    changes: list[Change] = field(default_factory=list)
+    unplaceable: list[tuple[str, str]] = field(default_factory=list)  # (region label, why)
+    overlaps: list[tuple[int, str]] = field(default_factory=list)  # (line, why): nothing can be spliced
+
+    @property
+    def in_step(self) -> bool:
+        return not self.edits and not self.unplaceable and not self.overlaps
+
+    @property
+    def edits(self) -> list[Change]:
+        return [c for c in self.changes if c.action != "keep"]
+
+    def result(self) -> bytes:
+        out = self.header
+        for change in sorted(self.edits, key=lambda c: c.start, reverse=True):
+            out = out[: change.start] + change.splice + out[change.end :]
+        return out
+
+
+def newline_of(header: bytes) -> bytes:
+    """The header's own line ending (its first one), used for the text put in."""
+    first = header.find(b"\n")
+    return b"\r\n" if first > 0 and header[first - 1 : first] == b"\r" else b"\n"
+
+
+def plan(header: bytes, spec: Spec, expected: list[tuple[str, str]], shown: str) -> Plan:
+    """The changes that make `header` hold exactly the `expected` (region, text) pairs."""
+    anchors = scan(header)
+    spans = locate(anchors, spec, shown)
+    out = Plan(header, newline_of(header), overlaps=overlaps(spans, spec))
+    if out.overlaps:
+        return out
+    wanted = {name: text.encode().replace(b"\n", out.newline) for name, text in expected}
+    for region, span in spans.items():
+        new = wanted.get(region)
+        name = label(region, spec, span)
+        if span is not None:
+            old = header[span.start : span.end]
+            if new is None:
+                start, end = _with_separator(header, span.start, span.end)
+                out.changes.append(Change(region, name, "remove", start, end, span.line, b"", old, b""))
+            else:
+                action: Action = "keep" if old == new else "replace"
+                change = Change(region, name, action, span.start, span.end, span.line, new, old, new)
+                out.changes.append(change)
+        elif new is not None:
+            where = insertion_point(anchors, spec, region, shown)
+            if isinstance(where, Insertion):
+                # A blank line separates an inserted region from the construct it is put next to.
+                splice = new + out.newline if where.before else out.newline + new
+                out.changes.append(
+                    Change(region, name, "insert", where.at, where.at, where.line, new, b"", splice)
+                )
+            else:
+                out.unplaceable.append((name, where))
+    return out
+
+
+def _with_separator(header: bytes, start: int, end: int) -> tuple[int, int]:
+    """Widen a removed region by the blank line after it (else before it), its separator."""
+    for blank in (b"\r\n", b"\n"):
+        if header.startswith(blank, end):
+            return start, end + len(blank)
+    for blank in (b"\r\n", b"\n"):
+        before = header[:start]
+        if before.endswith(blank) and before[: -len(blank)].endswith(b"\n"):
+            return start - len(blank), end
+    return start, end

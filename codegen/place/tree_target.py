@@ -1,0 +1,53 @@
+"""One spec against one kernel tree: load the spec, format its regions in the tree's
+style, read the target header and plan the changes. Shared by `check --tree` and `apply`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from codegen.errors import InputError
+from codegen.place.tree import Plan, plan
+from codegen.place.tree_paths import style_file, target_path
+from codegen.spec import Spec, load_spec
+from codegen.specfiles import SpecFile
+
+
+@dataclass(frozen=True)
+class TreeTarget:
+    spec: Spec
+    path: Path  # the header, symlinks resolved (what gets written)
+    relative: str  # the header relative to the tree, as findings and diffs name it
+    plan: Plan
+
+
+def plan_in_tree(root: Path, shown_tree: str, spec_file: SpecFile,
+                 pending: Mapping[Path, bytes] | None = None) -> TreeTarget:
+    """Plan `spec_file` against the tree; `pending` holds headers already rewritten in memory
+    (several specs for one header apply one after the other)."""
+    spec = load_spec(spec_file.path, spec_file.display)
+    path = target_path(root, spec.target.file, shown_tree)
+    shown = f"{shown_tree.rstrip('/')}/{spec.target.file}"
+    try:
+        header = pending[path] if pending and path in pending else path.read_bytes()
+    except OSError as exc:
+        raise InputError(shown, 1, 1, f"cannot read the target file: {exc.strerror}") from None
+    style = style_file(root)
+    style_bytes = style.read_bytes() if style else b""
+    regions = formatted_regions(spec, style.as_posix() if style else None, style_bytes)
+    return TreeTarget(spec, path, spec.target.file, plan(header, spec, regions, shown))
+
+
+@lru_cache(maxsize=16)
+def formatted_regions(spec: Spec, style: str | None, style_bytes: bytes) -> list[tuple[str, str]]:
+    """The spec's regions formatted with `style` (the tree's own, else the bundled one).
+
+    Cached per process by value (`style_bytes` keys a changed style file), so a
+    caller checking many headers against one spec runs clang-format once.
+    """
+    from codegen.pipeline import format_regions
+
+    return format_regions(spec, Path(style) if style else None)
