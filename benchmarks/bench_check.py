@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.timing import median_run  # noqa: E402
 
 COG_FILE = """/* [[[cog
 import cog
@@ -65,30 +66,6 @@ cog.outl("#undef NET_IOV_ASSERT_OFFSET")
 ]]] */
 /* [[[end]]] */
 """
-
-
-def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, int]:
-    """(wall seconds, peak RSS KiB, exit code) of one whole process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    return wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status)
-
-
-def median_run(
-    cmd: list[str], cwd: Path, env: dict[str, str], n: int, before: object = None
-) -> tuple[float, int]:
-    walls, peaks = [], []
-    for _ in range(n):
-        if callable(before):
-            before()
-        wall, peak, code = run(cmd, cwd, env)
-        if code != 0:
-            raise SystemExit(f"{' '.join(cmd)} exited {code}")
-        walls.append(wall)
-        peaks.append(peak)
-    return statistics.median(walls), max(peaks)
 
 
 def main() -> int:

@@ -18,44 +18,24 @@ from __future__ import annotations
 
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.timing import median_run  # noqa: E402
+
 SPEC_72 = ROOT / "tests" / "specs" / "netmem-linux-7.2.yaml"
 
 
-def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, int]:
-    """(wall seconds, peak RSS KiB, exit code) of one whole process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    return time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status)
-
-
-def median_run(cmd: list[str], cwd: Path, env: dict[str, str], n: int,
-               before: Callable[[], None] | None = None) -> tuple[float, int]:
-    walls, peaks = [], []
-    for _ in range(n):
-        if before is not None:
-            before()
-        wall, peak, code = run(cmd, cwd, env)
-        if code != 0:
-            raise SystemExit(f"{' '.join(cmd)} exited {code}")
-        walls.append(wall)
-        peaks.append(peak)
-    return statistics.median(walls), max(peaks)
-
-
 def sid_tree() -> Path:
-    base = os.environ.get("MIRRORGEN_CACHE") or str(
-        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mirrorgen")
-    link = Path(base) / "kernels" / "sid"
+    from codegen.memo import cache_root
+
+    link = cache_root() / "kernels" / "sid"
     if not (link / "include" / "net" / "netmem.h").is_file():
         subprocess.run([str(ROOT / "scripts" / "fetch-kernels"), "sid"], check=True)
     return link.resolve()

@@ -14,16 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from codegen.memo import cache_root  # where scripts/fetch-kernels puts trees too
+
 ROOT = Path(__file__).resolve().parent.parent
 FETCH = ROOT / "scripts" / "fetch-kernels"
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("MIRRORGEN_CACHE")
-    if base:
-        return Path(base)
-    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(xdg) / "mirrorgen"
 
 
 def unavailable(what: str) -> None:
@@ -34,7 +28,7 @@ def unavailable(what: str) -> None:
 
 
 def _tree(name: str) -> Path:
-    link = cache_dir() / "kernels" / name
+    link = cache_root() / "kernels" / name
     if not (link / "include" / "net" / "netmem.h").is_file():
         proc = subprocess.run([str(FETCH), name], capture_output=True, text=True, check=False)
         if proc.returncode != 0:
