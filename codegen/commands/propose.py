@@ -1,0 +1,134 @@
+"""`mirrorgen propose`: classify a spec change against git, verify it on every ABI, and
+(with --tree) make the kernel patch. docs/propose.md has the rules and the workflow."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from codegen.commands.common import add_format, emit
+from codegen.propose.rules import RULES
+
+if TYPE_CHECKING:
+    from codegen.propose.run import Proposal
+    from codegen.report import Outcome
+    from codegen.specfiles import SpecFile
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("spec", nargs="?", metavar="SPEC",
+                        help="the spec (default: the one specs/*.yaml here, else the bundled netmem.yaml)")
+    parser.add_argument("--against", metavar="REV",
+                        help="git revision to compare with (default: HEAD; no history compares with empty)")
+    parser.add_argument("--tree", metavar="KDIR", help="kernel tree to make the patch against")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="write the patch here (needs --tree); without it, --tree prints the diff")
+    parser.add_argument("--allow", metavar="RULE", action="append", default=[], choices=sorted(RULES),
+                        help="downgrade this rule's errors to warnings, on purpose (repeatable)")
+    edit = parser.add_argument_group("convenience edit (writes the spec first, then proposes)")
+    edit.add_argument("--add", metavar="DECL", help='one member declaration, e.g. "unsigned int frag_cnt"')
+    edit.add_argument("--host-field", metavar="NAME", help="the host field it overlays (default: its name)")
+    edit.add_argument("--after", metavar="FIELD", help="insert after this field or member (default: last)")
+    edit.add_argument("--to", metavar="STRUCT", help="the mirror struct (default) or the alias struct")
+    add_format(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from codegen.errors import UsageError
+    from codegen.propose.history import baseline
+    from codegen.propose.run import propose
+    from codegen.report import Outcome
+    from codegen.spec import load_spec
+
+    if args.output and not args.tree:
+        raise UsageError("-o writes a patch against a kernel tree: give --tree KDIR")
+    if not args.add and (args.host_field or args.after or args.to):
+        raise UsageError("--host-field, --after and --to go with --add")
+    spec_file = _spec_file(args.spec)
+    # Everything that can be bad input is checked before --add writes the spec.
+    base = baseline(spec_file.path, spec_file.name, args.against or "HEAD", args.against is not None)
+    if args.tree:
+        from codegen.place.tree_paths import target_path, tree_root
+
+        target = load_spec(spec_file.path, spec_file.display).target.file
+        target_path(tree_root(Path(args.tree)), target, args.tree)
+    sections: list[str] = []
+    if args.add:
+        sections.append(_edit(spec_file, args))
+    spec = load_spec(spec_file.path, spec_file.display)
+    proposal = propose(spec, base, set(args.allow))
+
+    outcome = Outcome("propose", exit_code=proposal.exit_code, findings=proposal.findings)
+    layout = proposal.layout.text()
+    sections.append(layout if layout else f"no change against {base.label}\n")
+    if base.why_empty:
+        sections.append(f"propose: {base.why_empty}: comparing with an empty spec")
+    outcome.data = {"spec": spec_file.display, "against": base.label, "layout": proposal.layout.data(),
+                    "changes": [{"kind": c.kind, "struct": c.struct, "name": c.name, "old_name": c.old_name}
+                                for c in proposal.classified.changes]}
+    if args.tree:
+        sections += _patch(proposal, spec_file, Path(args.tree), args.output, outcome)
+    sites = len(proposal.verified.sites)
+    sections.append(f"propose: {spec_file.display} against {base.label}: {proposal.counts()}; "
+                    f"verify: {sites} asserts on {len(proposal.verified.results)} ABIs")
+    outcome.sections = sections
+    return emit(outcome, args.format)
+
+
+def _spec_file(arg: str | None) -> SpecFile:
+    from codegen.errors import UsageError
+    from codegen.specfiles import resolve
+
+    found = resolve([arg] if arg else [])
+    if len(found) > 1:
+        names = ", ".join(sf.display for sf in found)
+        raise UsageError(f"propose works on one spec; name it (found {names})")
+    return found[0]
+
+
+def _edit(spec_file: SpecFile, args: argparse.Namespace) -> str:
+    """Insert the field into the spec text and write it (atomically) before proposing:
+    the developer sees the edit whatever the verdict; git shows and reverts it."""
+    from codegen.place.atomic import write_if_changed
+    from codegen.propose.spec_edit import Addition, add
+    from codegen.spec import parse_spec
+    from codegen.spec.build import build
+    from codegen.spec.yamlload import loads
+
+    raw = spec_file.path.read_bytes()
+    doc = loads(raw, spec_file.display)
+    spec = build(doc, spec_file.name)
+    edited = add(raw, doc, spec, Addition(args.add, args.host_field, args.after, args.to))
+    parse_spec(edited.text, spec_file.display, spec_file.name)  # a bad edit writes nothing (exit 2)
+    write_if_changed(spec_file.path, edited.text)
+    return (f"propose: wrote {spec_file.display}: {edited.type} {edited.name} added to struct "
+            f"{edited.struct} at line {edited.line}")
+
+
+def _patch(proposal: Proposal, spec_file: SpecFile, tree: Path, output: str | None,
+           outcome: Outcome) -> list[str]:
+    """The diff of the owned regions (printed), or the whole patch (written to FILE)."""
+    from codegen.place.atomic import write_if_changed
+    from codegen.propose.patch import encode, identity, patch_text, tree_diff
+
+    diff = tree_diff(tree, spec_file)
+    shown = f"{tree.as_posix().rstrip('/')}/{diff.relative}"
+    if diff.old == diff.new:
+        return [f"propose: {shown} already holds what {spec_file.display} makes: no diff, no patch"]
+    if output is None:
+        outcome.diff = diff.diff
+        return []
+    if proposal.exit_code:
+        return [f"propose: no patch written to {output}: the proposal has errors; fix them, "
+                "or --allow RULE on purpose"]
+    who = identity(tree)
+    text = patch_text(proposal, diff, who, spec_file.display)
+    write_if_changed(Path(output), encode(text))
+    subject = next(line for line in text.splitlines() if line.startswith("Subject: "))
+    lines = [f"propose: wrote {output} against {shown} ({subject})"]
+    if who is None:
+        lines.append(f"propose: no git identity in {tree.as_posix()} (git -C {tree.as_posix()} config "
+                     "user.name / user.email): the patch has no From: or Signed-off-by: line; "
+                     "add them before sending")
+    return lines

@@ -1,0 +1,100 @@
+"""Layouts of the proposed spec (through verify, on every ABI) and of the spec at the revision.
+
+The new spec goes through verify exactly as `mirrorgen verify` runs it:
+formatted regions, assert sites, one libclang translation unit per ABI.
+The old spec only needs its struct layouts, so its regions are rendered
+but not formatted (formatting never moves a field). Both use the current
+host model: propose judges the spec, not changes of the model.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from codegen.errors import InputError
+from codegen.report import Finding
+from codegen.spec.model import Spec
+from codegen.specfiles import display_path
+from codegen.verify.abis import Abi
+from codegen.verify.clangtu import StructLayout, compile_c
+from codegen.verify.evaluate import AbiResult
+from codegen.verify.hostmodel import HostModel
+from codegen.verify.sites import AssertSite
+
+Layouts = dict[str, dict[str, StructLayout]]  # ABI name -> struct tag -> layout
+
+
+@dataclass(frozen=True)
+class Verified:
+    results: list[AbiResult]  # per ABI, in order
+    sites: list[AssertSite]
+    findings: list[Finding]  # verify's own: assert-failed, compile-error
+
+
+def host_model(spec: Spec) -> HostModel:
+    """The spec's host model. Unlike verify, a mirror field naming a host field the model
+    lacks is not bad input here: it is what the no-host-field rule reports."""
+    from codegen.verify.hostmodel import load_host_model, load_model_file
+
+    path = Path(spec.path).parent / (spec.host.model or "")
+    if spec.host.model is None or not path.is_file():
+        load_host_model(spec)  # raises the located error for a missing model
+    model = load_model_file(path, display_path(path.resolve()))
+    if model.struct != spec.host.struct:
+        load_host_model(spec)
+    limit = spec.mirror.size_limit
+    if limit and limit.host_field not in model.fields:
+        raise InputError(limit.loc.path, limit.loc.line, limit.loc.col,
+                         f"size limit '{limit.host_field}' is not in {model.path} "
+                         f"(known: {', '.join(model.fields)})")
+    return model
+
+
+def verify_new(spec: Spec, model: HostModel, abis: Sequence[Abi]) -> Verified:
+    from codegen.pipeline import format_regions
+    from codegen.verify.evaluate import evaluate, findings
+    from codegen.verify.sites import assert_sites
+    from codegen.verify.tu import region_files, verify_tu
+
+    regions = region_files(spec, format_regions(spec))
+    sites = assert_sites(spec, regions)
+    results = evaluate(spec, model, verify_tu(model, spec, regions), sites, abis)
+    return Verified(results, sites, findings(spec, sites, regions, results))
+
+
+def other_layouts(old: Spec | None, model: HostModel,
+                  abis: Sequence[Abi]) -> tuple[Layouts, dict[str, StructLayout]]:
+    """The old spec's layouts (ABI name -> struct tag -> layout; empty without a revision) and the
+    whole host struct per ABI, which verify does not lay out (it reads only the host fields it
+    asserts). The old spec's translation unit holds the host too, so one parse per ABI gives
+    both. libclang releases the GIL while it parses: a few threads share the ABIs."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from codegen.render import render_regions
+    from codegen.verify.tu import region_files, verify_tu
+
+    if old is None:
+        text, tags = model.c_text, [model.struct]
+    else:
+        regions = region_files(old, [(r.name, r.text) for r in render_regions(old)])
+        text, tags = verify_tu(model, old, regions), [model.struct, *tags_of(old)]
+    with ThreadPoolExecutor(max_workers=min(len(abis), os.cpu_count() or 1, 4)) as pool:
+        compiled = list(pool.map(lambda abi: compile_c(text, abi.triple, flatten=tags).structs, abis))
+    hosts = {abi.name: structs[model.struct] for abi, structs in zip(abis, compiled, strict=True)}
+    olds = {abi.name: structs for abi, structs in zip(abis, compiled, strict=True)} if old else {}
+    return olds, hosts
+
+
+def tags_of(spec: Spec) -> list[str]:
+    """The structs a spec defines."""
+    return ([spec.mirror.struct] if spec.mirror.define else []) + ([spec.alias.struct] if spec.alias else [])
+
+
+def fields_struct(spec: Spec) -> str:
+    """The struct that declares the mirror fields itself: the mirror, or (pre-patch) the alias."""
+    if spec.mirror.define or spec.alias is None:
+        return spec.mirror.struct
+    return spec.alias.struct

@@ -1,0 +1,58 @@
+"""The proposal rules: stable kebab-case names, a severity and a one-line reason each.
+
+Documented in docs/propose.md; the names are a contract for `--allow` and
+for JSON readers, so rename none of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from codegen.report import Finding, Severity
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    severity: Severity
+    reason: str
+
+
+_TABLE = (
+    Rule("field-added", "note", "a new field; its layout is shown and checked by the other rules"),
+    Rule("field-removed", "error", "code that uses the field stops compiling (breaking)"),
+    Rule("field-renamed", "error", "code that uses the old name stops compiling (breaking)"),
+    Rule("field-retyped", "warning", "users of the field see a different type"),
+    Rule("field-moved", "warning", "a member that overlays nothing moves on some ABI"),
+    Rule("host-field-changed", "warning", "the field now overlays a different host field"),
+    Rule("host-union-sibling", "warning",
+         "the host field shares storage with another host field that its owner may use"),
+    Rule("size-limit-exceeded", "error", "the mirror grows past its size limit on some ABI"),
+    Rule("no-host-field", "error", "a mirror field overlays no host field, or overlays padding"),
+    Rule("offsets-changed", "error",
+         "an existing mirror field moves on some ABI: the overlay changes (breaking)"),
+)
+RULES: dict[str, Rule] = {rule.name: rule for rule in _TABLE}
+
+# Findings that verify reports: the generated code does not build. They are not
+# policy, so `--allow` cannot downgrade them.
+VERIFY_RULES = ("assert-failed", "compile-error")
+
+
+def finding(rule: str, where: tuple[str, int, int], message: str) -> Finding:
+    path, line, col = where
+    return Finding(path, line, col, rule, RULES[rule].severity, message)
+
+
+def allow(findings: list[Finding], allowed: set[str]) -> list[Finding]:
+    """Downgrade the errors of the allowed rules to warnings that say they were allowed."""
+    out: list[Finding] = []
+    for f in findings:
+        if f.rule in allowed and f.severity == "error":
+            f = replace(f, severity="warning", message=f"{f.message} (allowed by --allow {f.rule})")
+        out.append(f)
+    return out
+
+
+def exit_code(findings: list[Finding]) -> int:
+    return 1 if any(f.severity == "error" for f in findings) else 0

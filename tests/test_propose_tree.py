@@ -1,0 +1,279 @@
+"""`mirrorgen propose --tree KDIR -o FILE` on the real Debian 6.12 tree: the patch applies with
+git and patch, passes the tree's own checkpatch.pl, and the kernel's own build agrees with
+propose's verdict (kbuild on x86_64 and i386).
+
+The tree is a hard-linked copy (`cp -al`) of the cached one, brought to the seed form with
+`mirrorgen apply` (which writes by rename, so the cached tree's header keeps its bytes).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from codegen.cli import main
+from tests.conftest import require_tool, unavailable
+from tests.test_propose import FRAG, SPEC_612, spec_repo
+
+HEADER = "include/net/netmem.h"
+NET_IOV_MEMBER = ["--add", "unsigned int frag_cnt", "--to", "net_iov"]
+
+
+@pytest.fixture(scope="module")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache for this module: the kbuild tests share their build directories (warm rebuilds)."""
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(autouse=True)
+def private_cache(shared_cache: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MIRRORGEN_CACHE", str(shared_cache))
+    # git identity from a config file of the test's own, never the machine's
+    config = tmp_path / "gitconfig"
+    config.write_text("[user]\n\tname = Tree Developer\n\temail = dev@example.org\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+
+
+def copy_tree(tree_612: Path, into: Path) -> Path:
+    copy = into / "linux"
+    subprocess.run(["cp", "-al", str(tree_612), str(copy)], check=True)
+    if main(["apply", "--tree", str(copy), str(SPEC_612)]) != 0:
+        raise AssertionError("mirrorgen apply of the 6.12 seed spec failed")
+    assert (copy / HEADER).stat().st_ino != (tree_612 / HEADER).stat().st_ino
+    return copy
+
+
+@pytest.fixture(scope="module")
+def prepared(tree_612: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A 6.12 tree in the seed form. Tests that patch its header put the bytes back."""
+    pristine = (tree_612 / HEADER).read_bytes()
+    copy = copy_tree(tree_612, tmp_path_factory.mktemp("tree"))
+    yield copy
+    assert (tree_612 / HEADER).read_bytes() == pristine, "the cached tree was modified"
+
+
+@pytest.fixture
+def restored(prepared: Path) -> Iterator[Path]:
+    header = prepared / HEADER
+    seed_form = header.read_bytes()
+    yield prepared
+    header.unlink()  # a new inode: never write through a hard link
+    header.write_bytes(seed_form)
+
+
+def propose_json(spec: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
+    code = main(["propose", str(spec), *args, "--format", "json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def propose_text(spec: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(["propose", str(spec), *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def git_apply_check(tree: Path, patch: Path) -> None:
+    require_tool("git")
+    proc = subprocess.run(["git", "apply", "--check", "-v", str(patch)], cwd=tree, capture_output=True,
+                          text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    proc = subprocess.run(["patch", "--dry-run", "-p1", "-i", str(patch)], cwd=tree, capture_output=True,
+                          text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def checkpatch(tree: Path, patch: Path) -> str:
+    require_tool("perl")
+    script = tree / "scripts" / "checkpatch.pl"
+    if not script.is_file():
+        unavailable(f"{script}")
+    proc = subprocess.run(["perl", str(script), "--no-tree", "--strict", str(patch)], cwd=tree,
+                          capture_output=True, text=True, check=False)
+    return proc.stdout + proc.stderr
+
+
+def git_apply(tree: Path, patch: Path) -> None:
+    header = tree / HEADER
+    assert header.stat().st_nlink == 1, "the header still shares its inode with the cached tree"
+    subprocess.run(["git", "apply", str(patch)], cwd=tree, check=True)
+
+
+def kbuild(tree: Path, spec: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
+    for tool in ("gcc", "make", "bc", "bison", "flex"):
+        require_tool(tool)
+    code = main(["kbuild", "--tree", str(tree), "--arch", "x86_64,i386", str(spec), "--format", "json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def message_lines(patch: str) -> list[str]:
+    """The commit message: after the headers' blank line, up to the `---` line."""
+    rest = patch.partition("\n\n")[2]
+    return rest.split("\n---\n", 1)[0].splitlines()
+
+
+def changed_lines(patch: str) -> list[str]:
+    """The diff's added and removed lines, between the file header and the `-- ` signature."""
+    hunks = patch.split(f"+++ b/{HEADER}\n", 1)[1].split("\n-- \n", 1)[0]
+    return [line for line in hunks.splitlines() if line.startswith(("+", "-"))]
+
+
+def test_a_net_iov_member_makes_a_patch_that_applies_passes_checkpatch_and_builds(
+    restored: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = restored
+    spec = spec_repo(tmp_path, SPEC_612)
+    monkeypatch.chdir(spec.parents[2])
+    patch = tmp_path / "frag.patch"
+    code, out, err = propose_text(spec, *NET_IOV_MEMBER, "--tree", str(tree), "-o", str(patch), capsys=capsys)
+    assert code == 0, err
+    assert f"propose: wrote {patch}" in out
+
+    text = patch.read_text()
+    assert text.startswith("From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n"
+                           "From: Tree Developer <dev@example.org>\nDate: ")
+    assert "\nSubject: [PATCH] netmem: add frag_cnt to struct net_iov\n" in text
+    assert "\nSigned-off-by: Tree Developer <dev@example.org>\n---\n" in text
+    assert f"\ndiff --git a/{HEADER} b/{HEADER}\n" in text
+    assert all(len(line) <= 75 for line in message_lines(text))
+    # Exactly the owned region changes: one line in struct net_iov.
+    assert changed_lines(text) == ["+\tunsigned int frag_cnt;"]
+
+    git_apply_check(tree, patch)
+    report = checkpatch(tree, patch)
+    assert "total: 0 errors, 0 warnings" in report, report
+
+    git_apply(tree, patch)
+    assert main(["check", "--tree", str(tree), str(spec)]) == 0  # the tree now holds what the spec makes
+    code, built = kbuild(tree, spec, capsys)
+    assert code == 0, built["findings"]
+    assert [(a["arch"], a["ok"]) for a in built["arches"]] == [("x86_64", True), ("i386", True)]
+
+
+def test_frag_cnt_in_netmem_desc_is_refused_and_gcc_agrees(
+    restored: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """4 bytes fit before _refcount, but sizeof(struct netmem_desc) pads them to 8 on 64-bit ABIs:
+    propose says so, writes no patch; with --allow it writes one that the real build rejects on
+    x86_64 (the size static_assert) and accepts on i386, as the layout table says."""
+    tree = restored
+    spec = spec_repo(tmp_path, SPEC_612)
+    monkeypatch.chdir(spec.parents[2])
+    patch = tmp_path / "frag.patch"
+    code, out, _ = propose_text(spec, *FRAG, "--tree", str(tree), "-o", str(patch), capsys=capsys)
+    assert code == 1
+    assert "no patch written" in out and not patch.exists()
+
+    code, doc = propose_json(spec, "--allow", "size-limit-exceeded", "--tree", str(tree), "-o", str(patch),
+                             capsys=capsys)
+    assert code == 0
+    assert {f["rule"]: f["severity"] for f in doc["findings"]}["size-limit-exceeded"] == "warning"
+    text = patch.read_text()
+    assert "\nSubject: [PATCH] netmem: add frag_cnt to struct netmem_desc\n" in text
+    message = "\n".join(message_lines(text))
+    assert "  + frag_cnt " in message and "56 > 52 !" in message and "28 <= 28" in message
+    assert "[host-union-sibling]" in message and "_mapcount" in message
+    assert "(allowed by --allow size-limit-exceeded) [size-limit-exceeded]" in " ".join(message.split())
+    assert all(len(line) <= 75 for line in message_lines(text))
+    assert changed_lines(text) == [
+        "+\tunsigned int frag_cnt;",
+        "+NETMEM_DESC_ASSERT_OFFSET(page_type, frag_cnt);",
+        "+\t\t\tunsigned int frag_cnt;",
+        "+NET_IOV_ASSERT_OFFSET(frag_cnt, frag_cnt);",
+    ]
+
+    git_apply_check(tree, patch)
+    report = checkpatch(tree, patch)
+    assert "total: 0 errors" in report, report
+
+    git_apply(tree, patch)
+    code, built = kbuild(tree, spec, capsys)
+    assert code == 1
+    assert {a["arch"]: a["ok"] for a in built["arches"]} == {"x86_64": False, "i386": True}
+    [failure] = built["findings"]
+    assert "sizeof(struct netmem_desc) <= offsetof(struct page, _refcount)" in failure["message"]
+    assert "x86_64" in failure["message"] and "i386" not in failure["message"]
+
+
+def test_without_o_the_diff_is_printed(
+    prepared: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = spec_repo(tmp_path, SPEC_612)
+    monkeypatch.chdir(spec.parents[2])
+    before = (prepared / HEADER).read_bytes()
+    code, out, _ = propose_text(spec, *NET_IOV_MEMBER, "--tree", str(prepared), capsys=capsys)
+    assert code == 0
+    assert out.startswith(f"--- a/{HEADER}\n+++ b/{HEADER}\n@@ ")  # the diff comes first
+    assert "\n+\tunsigned int frag_cnt;\n" in out
+    assert (prepared / HEADER).read_bytes() == before  # nothing written to the tree
+    code, doc = propose_json(spec, "--tree", str(prepared), capsys=capsys)  # the same diff, as JSON
+    assert out.startswith(doc["diff"])
+    proc = subprocess.run(["git", "apply", "--check", "-"], cwd=prepared, input=doc["diff"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_a_tree_that_already_holds_the_spec_gets_no_patch(
+    prepared: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = spec_repo(tmp_path, SPEC_612)
+    monkeypatch.chdir(spec.parents[2])
+    patch = tmp_path / "none.patch"
+    code, out, _ = propose_text(spec, "--tree", str(prepared), "-o", str(patch), capsys=capsys)
+    assert code == 0
+    assert "already holds what tests/specs/netmem-linux-6.12.yaml makes: no diff, no patch" in out
+    assert not patch.exists()
+
+
+@pytest.fixture(scope="module")
+def own_tree(tree_612: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A second seed-form copy that is also a git repository with its own identity."""
+    copy = copy_tree(tree_612, tmp_path_factory.mktemp("own"))
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    for args in (["init", "-q"], ["config", "user.name", "Kernel Hacker"],
+                 ["config", "user.email", "hacker@example.net"]):
+        subprocess.run(["git", "-C", str(copy), *args], check=True, env=env)
+    return copy
+
+
+def test_sign_off_is_the_trees_own_git_identity(
+    own_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = spec_repo(tmp_path, SPEC_612)
+    monkeypatch.chdir(spec.parents[2])
+    patch = tmp_path / "p.patch"
+    code, _, _ = propose_text(spec, *NET_IOV_MEMBER, "--tree", str(own_tree), "-o", str(patch), capsys=capsys)
+    assert code == 0
+    text = patch.read_text()
+    assert "From: Kernel Hacker <hacker@example.net>\n" in text
+    assert "\nSigned-off-by: Kernel Hacker <hacker@example.net>\n" in text
+    assert "Tree Developer" not in text
+
+
+def test_without_an_identity_the_sign_off_is_left_out_and_said(
+    prepared: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(prepared.parent))
+    spec = spec_repo(tmp_path, SPEC_612)
+    monkeypatch.chdir(spec.parents[2])
+    patch = tmp_path / "p.patch"
+    args = [*NET_IOV_MEMBER, "--tree", str(prepared), "-o", str(patch)]
+    code, out, _ = propose_text(spec, *args, capsys=capsys)
+    assert code == 0
+    assert "no git identity in" in out and "no From: or Signed-off-by: line" in out
+    text = patch.read_text()
+    assert "Signed-off-by:" not in text and "\nFrom: " not in text
+    # The kernel's checkpatch insists on it: exactly why propose says so.
+    assert "ERROR: Missing Signed-off-by: line(s)" in checkpatch(prepared, patch)
+
+
+def test_o_without_tree_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["propose", str(SPEC_612), "-o", "x.patch"]) == 2
+    assert "give --tree KDIR" in capsys.readouterr().err
