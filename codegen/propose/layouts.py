@@ -54,15 +54,12 @@ def host_model(spec: Spec) -> HostModel:
 
 
 def verify_new(spec: Spec, model: HostModel, abis: Sequence[Abi]) -> Verified:
-    from codegen.pipeline import format_regions
     from codegen.verify.evaluate import evaluate, findings
-    from codegen.verify.sites import assert_sites
-    from codegen.verify.tu import region_files, verify_tu
+    from codegen.verify.planner import plan_for
 
-    regions = region_files(spec, format_regions(spec))
-    sites = assert_sites(spec, regions)
-    results = evaluate(spec, model, verify_tu(model, spec, regions), sites, abis)
-    return Verified(results, sites, findings(spec, sites, regions, results))
+    plan = plan_for(spec, model)
+    results = evaluate(plan, abis)
+    return Verified(results, list(plan.sites), findings(plan, results))
 
 
 def other_layouts(old: Spec | None, model: HostModel,

@@ -1,0 +1,92 @@
+"""One arch's kernel build: configure once, then let make rebuild what changed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from codegen.kbuild import builddir, probe
+from codegen.kbuild.arches import Arch
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ArchResult:
+    arch: Arch
+    out: Path  # the O= build directory
+    ok: bool
+    seconds: float
+    configured: bool  # defconfig ran this time (a cold or stale build dir)
+    failed_step: str | None
+    output: str  # what make printed in the failing step
+    probe_dir: Path | None
+
+
+def build_arch(
+    tree: Path, arch: Arch, objects: Sequence[str], probe_source: str | None, say: Say
+) -> ArchResult:
+    start = time.monotonic()
+    out = builddir.build_root(tree) / arch.name
+    out.mkdir(parents=True, exist_ok=True)
+    log = out / "mirrorgen.log"
+    log.write_text("", encoding="utf-8")
+    probe_dir = out.parent / f"{arch.name}-probe" if probe_source is not None else None
+
+    def result(ok: bool, configured: bool, step: str | None = None, output: str = "") -> ArchResult:
+        return ArchResult(arch, out, ok, time.monotonic() - start, configured, step, output, probe_dir)
+
+    configured = not builddir.config_fresh(tree, out, arch)
+    if configured:
+        say(f"{arch.name}: configuring (defconfig, then enable {', '.join(builddir.ENABLE)})")
+        steps = [
+            ("defconfig", _make(tree, out, arch, ["defconfig"])),
+            (
+                "scripts/config",
+                [
+                    str(tree / "scripts" / "config"),
+                    "--file",
+                    str(out / ".config"),
+                    *(arg for opt in builddir.ENABLE for arg in ("--enable", opt)),
+                ],
+            ),
+            ("olddefconfig", _make(tree, out, arch, ["olddefconfig"])),
+        ]
+        for step, argv in steps:
+            code, output = _run(argv, log)
+            if code:
+                return result(False, True, step, output)
+        missing = builddir.missing_options(out)
+        if missing:
+            return result(False, True, "config", f"still off after olddefconfig: {', '.join(missing)}")
+        builddir.mark_configured(out, arch)
+    say(f"{arch.name}: building {' '.join(objects)}")
+    code, output = _run(_make(tree, out, arch, [f"-j{os.cpu_count() or 1}", *objects]), log)
+    if code:
+        return result(False, configured, "build", output)
+    if probe_source is not None and probe_dir is not None:
+        say(f"{arch.name}: compiling the host-model probe")
+        probe.write_probe(probe_dir, probe_source)
+        code, output = _run(_make(tree, out, arch, [f"M={probe_dir}", probe.OBJECT]), log)
+        if code:
+            return result(False, configured, "probe", output)
+    return result(True, configured)
+
+
+def _make(tree: Path, out: Path, arch: Arch, args: list[str]) -> list[str]:
+    return ["make", "-C", str(tree), f"O={out}", *arch.make_vars(), *args]
+
+
+def _run(argv: list[str], log: Path) -> tuple[int, str]:
+    # gcc's messages in English with ASCII quotes. The kernel's Makefile unexports
+    # LC_ALL, so the locale is set through the variables it passes on.
+    env = {**os.environ, "LANG": "C", "LC_CTYPE": "C", "LC_MESSAGES": "C"}
+    proc = subprocess.run(argv, capture_output=True, text=True, errors="replace", env=env, check=False)
+    output = proc.stdout + proc.stderr
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(f"$ {' '.join(argv)}\n{output}\n")
+    return proc.returncode, output

@@ -1,0 +1,50 @@
+"""The Linux ABIs `verify` checks, by name, with the clang target triple of each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from codegen.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Abi:
+    name: str
+    triple: str
+
+
+ABIS: tuple[Abi, ...] = (
+    Abi("x86_64", "x86_64-linux-gnu"),
+    Abi("i386", "i386-linux-gnu"),
+    Abi("aarch64", "aarch64-linux-gnu"),
+    Abi("arm", "arm-linux-gnueabi"),
+    Abi("riscv64", "riscv64-linux-gnu"),
+    Abi("riscv32", "riscv32-linux-gnu"),
+    Abi("s390x", "s390x-linux-gnu"),
+    Abi("powerpc64", "powerpc64-linux-gnu"),
+    Abi("powerpc", "powerpc-linux-gnu"),
+    Abi("mips", "mips-linux-gnu"),
+    Abi("loongarch64", "loongarch64-linux-gnu"),
+)
+BY_NAME = {abi.name: abi for abi in ABIS}
+# The kernel's ARCH names for the same ABIs, so `--abi arm64` works as in kbuild.
+ALIASES = {"arm64": "aarch64"}
+
+
+def parse_abis(text: str | None) -> list[Abi]:
+    """`x86_64,i386` -> those ABIs in the order given; None or `all` -> every ABI."""
+    if text is None or text.strip() == "all":
+        return list(ABIS)
+    chosen: list[Abi] = []
+    for raw in text.split(","):
+        name = ALIASES.get(raw.strip(), raw.strip())
+        if name not in BY_NAME:
+            known = ", ".join(abi.name for abi in ABIS)
+            raise UsageError(f"unknown ABI '{raw.strip()}' (known: {known})")
+        if BY_NAME[name] not in chosen:
+            chosen.append(BY_NAME[name])
+    return chosen
+
+
+def abi(name: str) -> Abi:
+    return parse_abis(name)[0]

@@ -1,0 +1,168 @@
+"""libclang, one in-memory translation unit per target: errors and struct layouts.
+
+The layouts are clang's own (`Type.get_offset` and friends count bits);
+nothing here knows C layout rules.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from codegen.errors import UsageError
+
+SOURCE_NAME = "mirrorgen-verify.c"
+_EVALUATES = re.compile(r"expression evaluates to '(.*)'\Z")
+_LINE = re.compile(r'#line (\d+) "([^"]*)"')
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    file: str
+    line: int
+    col: int
+    message: str
+    notes: tuple[str, ...]
+
+    def evaluates(self) -> str | None:
+        """The values clang substituted into a failed assert, e.g. `52 == 32`."""
+        for note in self.notes:
+            m = _EVALUATES.match(note)
+            if m:
+                return m.group(1)
+        return None
+
+
+@dataclass(frozen=True)
+class FieldLayout:
+    """A named member, anonymous structs and unions flattened; offsets from the outer struct."""
+
+    name: str
+    type: str
+    offset: int  # bytes
+    size: int  # bytes
+
+
+@dataclass(frozen=True)
+class StructLayout:
+    name: str
+    size: int
+    align: int
+    fields: tuple[FieldLayout, ...]
+
+    def field(self, name: str) -> FieldLayout | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+@dataclass(frozen=True)
+class Compiled:
+    errors: tuple[Diagnostic, ...]
+    structs: dict[str, StructLayout]  # the structs asked to flatten
+    offsets: dict[str, dict[str, int]]  # struct -> named member -> byte offset, as asked
+    sizes: dict[str, int]  # sizeof each struct asked about
+    static_asserts: dict[str, int]  # file -> static asserts clang parsed there
+
+
+_local = threading.local()
+
+
+def _index() -> Any:
+    """One libclang index per thread: `verify` parses the ABIs on a small thread pool."""
+    index = getattr(_local, "index", None)
+    if index is None:
+        try:
+            from clang import cindex
+        except ImportError:
+            raise UsageError("libclang is not installed: pip install 'libclang>=18.1,<19'") from None
+        index = _local.index = cindex.Index.create()
+    return index
+
+
+def compile_c(
+    text: str, triple: str, flatten: Iterable[str] = (), offsets: Mapping[str, Iterable[str]] | None = None
+) -> Compiled:
+    """Parse `text` for `triple` (no system headers); flatten some structs, look up members of others.
+
+    Looking up a few members (`offsets`) is much cheaper than flattening a
+    big struct through the bindings.
+    """
+    from clang.cindex import CursorKind, TranslationUnitLoadError
+
+    args = ["-target", triple, "-ffreestanding", "-nostdinc", "-std=gnu11", "-w"]
+    try:
+        tu = _index().parse(SOURCE_NAME, args=args, unsaved_files=[(SOURCE_NAME, text)])
+    except TranslationUnitLoadError:
+        raise UsageError(f"libclang cannot parse for target '{triple}'") from None
+    flat, asked = set(flatten), dict(offsets or {})
+    where = presumed(text)
+    layouts: dict[str, StructLayout] = {}
+    found: dict[str, dict[str, int]] = {}
+    sizes: dict[str, int] = {}
+    asserts: dict[str, int] = {}
+    for cursor in tu.cursor.get_children():
+        if cursor.kind == CursorKind.STATIC_ASSERT:
+            name = where(cursor.location.line)[0]
+            asserts[name] = asserts.get(name, 0) + 1
+        elif cursor.kind == CursorKind.STRUCT_DECL and cursor.is_definition():
+            tag = cursor.spelling
+            if tag in flat:
+                layouts[tag] = _layout(cursor)
+            if tag in asked:
+                # get_offset searches anonymous members too; it counts bits, < 0 if absent.
+                bits = {m: cursor.type.get_offset(m) for m in asked[tag]}
+                found[tag] = {m: b // 8 for m, b in bits.items() if b >= 0}
+            if tag in flat or tag in asked:
+                sizes[tag] = cursor.type.get_size()
+    errors = tuple(_diagnostic(d, where) for d in tu.diagnostics if d.severity >= 3)
+    return Compiled(errors, layouts, found, sizes, asserts)
+
+
+def _diagnostic(diag: Any, where: _Presumed) -> Diagnostic:
+    file, line = where(diag.location.line)
+    return Diagnostic(
+        file, line, diag.location.column, diag.spelling, tuple(child.spelling for child in diag.children)
+    )
+
+
+@cache
+def presumed(text: str) -> _Presumed:
+    return _Presumed(text)
+
+
+class _Presumed:
+    """Line in the source text -> (file, line) as its `#line` directives present it.
+
+    The Python bindings report expansion locations, which ignore `#line`, and
+    do not expose clang_getPresumedLocation; the directives are ours, so read them.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.marks: list[tuple[int, str, int]] = [(1, SOURCE_NAME, 1)]
+        for i, line in enumerate(text.split("\n"), start=1):
+            m = _LINE.match(line)
+            if m:
+                self.marks.append((i + 1, m.group(2), int(m.group(1))))
+
+    def __call__(self, line: int) -> tuple[str, int]:
+        # Line 0 is a diagnostic without a location: it falls on the first mark.
+        start, name, first = next((m for m in reversed(self.marks) if m[0] <= line), self.marks[0])
+        return name, first + line - start
+
+
+def _layout(cursor: Any) -> StructLayout:
+    fields: list[FieldLayout] = []
+    _flatten(cursor.type, 0, fields)
+    return StructLayout(cursor.spelling, cursor.type.get_size(), cursor.type.get_align(), tuple(fields))
+
+
+def _flatten(record: Any, base: int, out: list[FieldLayout]) -> None:
+    for field in record.get_fields():
+        offset = base + field.get_field_offsetof() // 8  # clang counts bits
+        if field.is_anonymous():
+            _flatten(field.type, offset, out)
+            continue
+        out.append(FieldLayout(field.spelling, field.type.spelling, offset, field.type.get_size()))

@@ -1,0 +1,42 @@
+"""One spec through verify: the plan (memoized), libclang on each ABI, findings, tables and data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from codegen.report import Outcome
+from codegen.specfiles import SpecFile
+from codegen.verify.abis import Abi
+from codegen.verify.evaluate import evaluate, findings
+from codegen.verify.plan import load_plan
+from codegen.verify.table import layout_data, tables
+
+
+def verify_spec(spec_file: SpecFile, abis: Sequence[Abi]) -> Outcome:
+    plan = load_plan(spec_file)
+    results = evaluate(plan, abis)
+    outcome = Outcome("verify")
+    outcome.findings = findings(plan, results)
+    outcome.exit_code = 1 if outcome.findings else 0
+    count = len(plan.sites)
+    if outcome.exit_code:
+        failed = {site for r in results for site in r.failed}
+        bad = [r.abi.name for r in results if r.failed or r.errors]
+        broken = " and the generated code does not compile" if any(r.errors for r in results) else ""
+        verdict = (
+            f"verify: {spec_file.display}: FAILED: {len(failed)} of {count} asserts fail{broken}"
+            f" on {len(bad)} of {len(abis)} ABIs ({', '.join(bad)})"
+        )
+    else:
+        names = ", ".join(abi.name for abi in abis)
+        verdict = f"verify: {spec_file.display}: ok: {count} asserts hold on {len(abis)} ABIs ({names})"
+    outcome.sections = [tables(plan, results), verdict]
+    outcome.data["specs"] = [
+        {
+            "spec": spec_file.display,
+            "host_model": plan.model,
+            "asserts": [{"assert": s.text, "file": s.at.path, "line": s.at.line} for s in plan.sites],
+            "abis": layout_data(plan, results),
+        }
+    ]
+    return outcome

@@ -1,0 +1,119 @@
+"""Layout tables (like pahole's, one per struct per ABI) and the same facts as JSON data.
+
+ABIs whose table for a struct is identical share one table, headed by all
+their names, so 11 ABIs print as two tables per struct rather than eleven.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from codegen.verify.clangtu import StructLayout
+from codegen.verify.evaluate import AbiResult
+from codegen.verify.plan import Plan
+
+
+@dataclass(frozen=True)
+class Row:
+    offset: int
+    size: int
+    name: str
+    type: str
+    host: str | None  # the host field this one overlays
+    host_offset: int | None
+
+
+def rows(plan: Plan, result: AbiResult, tag: str) -> list[Row]:
+    out: list[Row] = []
+    for placed in result.structs[tag].fields:
+        field = plan.field(placed.name)
+        out.append(
+            Row(
+                placed.offset,
+                placed.size,
+                placed.name,
+                placed.type,
+                field.host if field else None,
+                result.host.get(field.host) if field else None,
+            )
+        )
+    return out
+
+
+def _limit(plan: Plan, result: AbiResult) -> int | None:
+    limit = plan.limit
+    return result.host.get(limit.host_field) if limit else None
+
+
+def _table(plan: Plan, result: AbiResult, tag: str) -> list[str]:
+    host = plan.host
+    lines = [f"  {'offset':>6}  {'size':>4}  {'field':<20} overlays struct {host}"]
+    for row in rows(plan, result, tag):
+        if row.host is None:
+            overlay = "-"
+        elif row.host_offset == row.offset:
+            overlay = row.host
+        else:
+            overlay = f"{row.host}, which is at {row.host_offset}  <-- mismatch"
+        lines.append(f"  {row.offset:>6}  {row.size:>4}  {row.name:<20} {overlay}")
+    layout: StructLayout = result.structs[tag]
+    footer = f"  size {layout.size}, align {layout.align}"
+    limit = _limit(plan, result) if tag == plan.mirror and plan.limit else None
+    if limit is not None and plan.limit:
+        verdict = "<=" if layout.size <= limit else ">"
+        footer += f"; {verdict} {limit} = offsetof(struct {host}, {plan.limit.host_field})"
+    lines.append(footer)
+    return lines
+
+
+def tables(plan: Plan, results: list[AbiResult]) -> str:
+    tags = [plan.mirror] + ([plan.alias] if plan.alias else [])
+    out: list[str] = []
+    for tag in tags:
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for result in results:
+            if tag in result.structs:
+                groups.setdefault(tuple(_table(plan, result, tag)), []).append(result.abi.name)
+        for body, names in groups.items():
+            out.append(f"struct {tag} on {', '.join(names)}:")
+            out.extend(body)
+            out.append("")
+    return "\n".join(out)
+
+
+def layout_data(plan: Plan, results: list[AbiResult]) -> list[dict[str, object]]:
+    """Per ABI: each struct's size, align and fields, and the asserts that failed."""
+    out: list[dict[str, object]] = []
+    for result in results:
+        structs: dict[str, object] = {
+            tag: {
+                "size": layout.size,
+                "align": layout.align,
+                "fields": [
+                    {
+                        "name": r.name,
+                        "type": r.type,
+                        "offset": r.offset,
+                        "size": r.size,
+                        "host": r.host,
+                        "host_offset": r.host_offset,
+                    }
+                    for r in rows(plan, result, tag)
+                ],
+            }
+            for tag, layout in result.structs.items()
+        }
+        out.append(
+            {
+                "abi": result.abi.name,
+                "triple": result.abi.triple,
+                "host": {"struct": plan.host, "size": result.host_size, "offsets": result.host},
+                "structs": structs,
+                "failed": [
+                    {"assert": site.text, "values": values, "file": site.at.path, "line": site.at.line}
+                    for site, values in result.failed.items()
+                ],
+                "errors": [d.message for d in result.errors],
+            }
+        )
+    return out

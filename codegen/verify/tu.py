@@ -1,0 +1,51 @@
+"""The translation unit `verify` compiles, rendered from templates/verify/.
+
+prelude + host model + the generated regions exactly as `generate` formats
+them. Each part carries a `#line` file name, so a diagnostic says which part
+(and, for the host model, which YAML line) it is about.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from codegen.render import render
+from codegen.spec.model import Spec
+from codegen.verify.plan import HOST_FILE, RegionFile
+
+if TYPE_CHECKING:
+    from codegen.verify.hostmodel import HostModel
+
+_TAG = re.compile(r"\b(struct|union|enum) ([A-Za-z_]\w*)")
+
+
+def region_files(spec: Spec, regions: list[tuple[str, str]]) -> list[RegionFile]:
+    return [RegionFile(name, f"<{spec.name}: {name}>", text) for name, text in regions]
+
+
+def _tags(types: Iterable[str]) -> dict[str, list[str]]:
+    """struct/union tags to declare and enums to define, for the prelude."""
+    found: dict[str, set[str]] = {"struct": set(), "union": set(), "enum": set()}
+    for ctype in types:
+        for kind, tag in _TAG.findall(ctype):
+            found[kind].add(tag)
+    return {f"{kind}_tags": sorted(tags) for kind, tags in found.items()}
+
+
+def _spec_types(spec: Spec) -> list[str]:
+    types = [f.type for f in spec.mirror.fields]
+    if spec.alias:
+        types += [m.type for m in spec.alias.members]
+    return types
+
+
+def host_tu(model: HostModel) -> str:
+    types = [f.type for f in model.fields.values()]
+    return render("verify/tu.c.j2", model=model, host_file=HOST_FILE, regions=[], **_tags(types))
+
+
+def verify_tu(model: HostModel, spec: Spec, regions: list[RegionFile]) -> str:
+    types = [f.type for f in model.fields.values()] + _spec_types(spec)
+    return render("verify/tu.c.j2", model=model, host_file=HOST_FILE, regions=regions, **_tags(types))
