@@ -9,17 +9,19 @@ host model: propose judges the spec, not changes of the model.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from codegen.errors import InputError
 from codegen.report import Finding
 from codegen.spec.model import Spec
 from codegen.specfiles import display_path
 from codegen.verify.abis import Abi
-from codegen.verify.clangtu import StructLayout, compile_c
+from codegen.verify.clangtu import FieldLayout, StructLayout, compile_c
 from codegen.verify.evaluate import AbiResult
 from codegen.verify.hostmodel import HostModel
 from codegen.verify.sites import AssertSite
@@ -54,10 +56,18 @@ def host_model(spec: Spec) -> HostModel:
 
 
 def verify_new(spec: Spec, model: HostModel, abis: Sequence[Abi]) -> Verified:
+    """verify's plan for the spec file, from verify's own memo when `verify` or an earlier
+    propose already made it for these exact bytes (it is the file on disk: --add writes first)."""
+    from codegen.specfiles import SpecFile
     from codegen.verify.evaluate import evaluate, findings
+    from codegen.verify.plan import cached_plan, remember_plan
     from codegen.verify.planner import plan_for
 
-    plan = plan_for(spec, model)
+    spec_file = SpecFile(Path(spec.path).resolve(), spec.path)
+    plan = cached_plan(spec_file)
+    if plan is None:
+        plan = plan_for(spec, model)
+        remember_plan(spec_file, plan)
     results = evaluate(plan, abis)
     return Verified(results, list(plan.sites), findings(plan, results))
 
@@ -66,8 +76,45 @@ def other_layouts(old: Spec | None, model: HostModel,
                   abis: Sequence[Abi]) -> tuple[Layouts, dict[str, StructLayout]]:
     """The old spec's layouts (ABI name -> struct tag -> layout; empty without a revision) and the
     whole host struct per ABI, which verify does not lay out (it reads only the host fields it
-    asserts). The old spec's translation unit holds the host too, so one parse per ABI gives
-    both. libclang releases the GIL while it parses: a few threads share the ABIs."""
+    asserts). The old spec is the same on every run against one revision, so the result is
+    memoized by the old spec model and the host model's C text."""
+    from codegen import memo
+
+    key = memo.key("propose-old-layouts", repr(old), model.c_text, ",".join(a.name for a in abis))
+    cached = memo.lookup(key)
+    found = _decode_layouts(cached) if cached is not None else None
+    if found is None:
+        found = _compile_layouts(old, model, abis)
+        olds_found, hosts_found = found
+        memo.store(key, json.dumps([
+            {abi: {tag: asdict(lay) for tag, lay in structs.items()} for abi, structs in olds_found.items()},
+            {abi: asdict(lay) for abi, lay in hosts_found.items()},
+        ]))
+    olds, hosts = found
+    for abi, layout in hosts.items():
+        model.remember_layout(abi, layout)
+    return olds, hosts
+
+
+def _decode_layouts(text: str) -> tuple[Layouts, dict[str, StructLayout]] | None:
+    try:
+        olds_raw, hosts_raw = json.loads(text)
+
+        def layout(d: dict[str, Any]) -> StructLayout:
+            return StructLayout(d["name"], d["size"], d["align"],
+                                tuple(FieldLayout(**f) for f in d["fields"]))
+
+        olds = {abi: {tag: layout(d) for tag, d in structs.items()} for abi, structs in olds_raw.items()}
+        hosts = {abi: layout(d) for abi, d in hosts_raw.items()}
+    except (ValueError, KeyError, TypeError):
+        return None  # an unreadable entry is a miss
+    return olds, hosts
+
+
+def _compile_layouts(old: Spec | None, model: HostModel,
+                     abis: Sequence[Abi]) -> tuple[Layouts, dict[str, StructLayout]]:
+    """One parse per ABI lays out both the old spec's structs and the host. libclang releases
+    the GIL while it parses: a few threads share the ABIs."""
     from concurrent.futures import ThreadPoolExecutor
 
     from codegen.render import render_regions

@@ -129,6 +129,10 @@ class HostModel:
 
         return tu.host_tu(self)
 
+    def remember_layout(self, abi: str, layout: StructLayout) -> None:
+        """Seed the layout of one ABI computed elsewhere (propose lays out the host anyway)."""
+        self._layouts.setdefault(abi, layout)
+
     def layout(self, abi: Abi | str) -> StructLayout:
         target = abi if isinstance(abi, Abi) else abi_named(abi)
         if target.name not in self._layouts:

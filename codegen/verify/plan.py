@@ -94,21 +94,36 @@ class Plan:
 
 def load_plan(spec_file: SpecFile) -> Plan:
     """The plan from the memo when every input is unchanged, else made afresh (and memoized)."""
+    plan = cached_plan(spec_file)
+    if plan is not None:
+        return plan
+    from codegen.verify.planner import make_plan  # the slow path: YAML, Jinja2, clang-format
+
+    plan = make_plan(spec_file)
+    remember_plan(spec_file, plan)
+    return plan
+
+
+def _plan_key(spec_file: SpecFile) -> str:
     try:
         spec_bytes = spec_file.path.read_bytes()
     except OSError:
         spec_bytes = b""
-    key = memo.key("verify-plan", spec_bytes, str(spec_file.path), spec_file.display)
-    cached = memo.lookup(key)
+    return memo.key("verify-plan", spec_bytes, str(spec_file.path), spec_file.display)
+
+
+def cached_plan(spec_file: SpecFile) -> Plan | None:
+    """The memoized plan of this spec file, if its inputs (and host model) are unchanged."""
+    cached = memo.lookup(_plan_key(spec_file))
     if cached is not None:
         plan = _decode(cached)
         if plan is not None and _model_digest(plan.model_file) == plan.model_digest:
             return plan
-    from codegen.verify.planner import make_plan  # the slow path: YAML, Jinja2, clang-format
+    return None
 
-    plan = make_plan(spec_file)
-    memo.store(key, json.dumps(asdict(plan), ensure_ascii=True))
-    return plan
+
+def remember_plan(spec_file: SpecFile, plan: Plan) -> None:
+    memo.store(_plan_key(spec_file), json.dumps(asdict(plan), ensure_ascii=True))
 
 
 def _model_digest(path: str) -> str | None:
