@@ -6,7 +6,7 @@ after a spec change) <= 3x; peak memory of `check` <= 60 MiB.
 
 cog's file holds a block whose generator emits the same constructs (struct,
 asserts, union) from an inline field list, checked with its checksum (-c).
-Each figure is the median of N runs of the whole process (python start-up
+Each figure is the median of N interleaved runs of the whole process (python start-up
 included), measured with os.wait4 for the child's peak RSS.
 
     python benchmarks/bench_check.py [N]
@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.timing import median_run  # noqa: E402
+from benchmarks.timing import interleaved  # noqa: E402
 
 COG_FILE = """/* [[[cog
 import cog
@@ -87,9 +87,6 @@ def main() -> int:
         cog_file.write_text(COG_FILE)
         subprocess.run([cog, "-r", "-c", str(cog_file)], check=True, capture_output=True)
 
-        cog_wall, cog_peak = median_run([cog, "--check", "-c", str(cog_file)], work, env, n)
-        warm_wall, warm_peak = median_run([mirrorgen, "check"], work, env, n)
-
         spec = work / "specs" / "netmem.yaml"
         counter = iter(range(10**6))
 
@@ -97,9 +94,19 @@ def main() -> int:
             # A spec change that leaves the output alone: the memo misses, the output stays fresh.
             spec.write_text(spec.read_text() + f"# edit {next(counter)}\n")
 
-        cold_wall, cold_peak = median_run([mirrorgen, "check"], work, env, n, before=touch_spec)
+        # Rounds of cold (after a spec change), warm (the same inputs again), cog.
+        figures = interleaved(
+            {
+                "cold": ([mirrorgen, "check"], touch_spec),
+                "warm": ([mirrorgen, "check"], None),
+                "cog": ([cog, "--check", "-c", str(cog_file)], None),
+            },
+            work, env, n,
+        )
+        (cold_wall, cold_peak), (warm_wall, warm_peak) = figures["cold"], figures["warm"]
+        cog_wall, cog_peak = figures["cog"]
 
-    print(f"runs per figure: {n} (median wall time, max peak RSS)")
+    print(f"{n} interleaved rounds (median wall time, max peak RSS)")
     print(f"cog --check -c        {cog_wall * 1000:7.1f} ms  {cog_peak / 1024:5.1f} MiB")
     print(
         f"mirrorgen check warm  {warm_wall * 1000:7.1f} ms  {warm_peak / 1024:5.1f} MiB"

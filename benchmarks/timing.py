@@ -32,3 +32,25 @@ def median_run(
         walls.append(wall)
         peaks.append(peak)
     return statistics.median(walls), max(peaks)
+
+
+Command = tuple[list[str], Callable[[], None] | None]  # argv, and what to do before each run
+
+
+def interleaved(
+    commands: dict[str, Command], cwd: Path, env: dict[str, str], n: int
+) -> dict[str, tuple[float, int]]:
+    """Median wall seconds and max peak RSS KiB per command, over n rounds that run every
+    command once in order (a, b, c, a, b, c, ...), so a busy machine slows all alike."""
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    peaks: dict[str, list[int]] = {name: [] for name in commands}
+    for _ in range(n):
+        for name, (cmd, before) in commands.items():
+            if before is not None:
+                before()
+            wall, peak, code = run(cmd, cwd, env)
+            if code != 0:
+                raise SystemExit(f"{' '.join(cmd)} exited {code}")
+            walls[name].append(wall)
+            peaks[name].append(peak)
+    return {name: (statistics.median(walls[name]), max(peaks[name])) for name in commands}
