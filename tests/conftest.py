@@ -54,3 +54,25 @@ def require_tool(name: str) -> str:
         unavailable(f"program {name}")
     assert path is not None
     return path
+
+
+PREPATCH_612 = ROOT / "tests" / "specs" / "netmem-linux-6.12-prepatch.yaml"
+
+
+@pytest.fixture(scope="session")
+def prepatch_612_spec(tree_612: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The pre-patch spec, completed with the comment above NET_IOV_ASSERT_OFFSET taken from
+    the fetched 6.12 header: that comment is kernel text, which the repository does not carry."""
+    header = (tree_612 / "include" / "net" / "netmem.h").read_text(encoding="utf-8")
+    lines = header.splitlines()
+    define = next(i for i, line in enumerate(lines) if line.startswith("#define NET_IOV_ASSERT_OFFSET"))
+    start = define - 1
+    while not lines[start].startswith("/*"):
+        start -= 1
+    comment = "".join(f"      {line}\n" for line in lines[start:define])
+    text = PREPATCH_612.read_text(encoding="utf-8")
+    model = ROOT / "specs" / "hosts" / "page.yaml"
+    text = text.replace("model: ../../specs/hosts/page.yaml", f"model: {model}")
+    spec = tmp_path_factory.mktemp("prepatch") / PREPATCH_612.name
+    spec.write_text(text.rstrip("\n") + "\n    comment: |\n" + comment, encoding="utf-8")
+    return spec

@@ -59,8 +59,18 @@ def test_current_upstream_spec_matches_the_sid_tree(tree_sid: Path) -> None:
     assert check(tree_sid, SPEC_72) == 0  # again, through the memo's fast path
 
 
-def test_prepatch_spec_matches_the_pristine_612_tree(tree_612: Path) -> None:
-    assert check(tree_612, SPEC_PREPATCH) == 0
+def test_prepatch_spec_matches_the_pristine_612_tree(tree_612: Path, prepatch_612_spec: Path) -> None:
+    assert check(tree_612, str(prepatch_612_spec)) == 0
+
+
+def test_committed_prepatch_spec_lacks_only_the_kernel_comment(
+    tree_612: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without the kernel's comment the only finding is that comment."""
+    assert check(tree_612, SPEC_PREPATCH) == 1
+    err = capsys.readouterr().err
+    findings = [line for line in err.splitlines() if ": error: " in line]
+    assert len(findings) == 1 and "the comment above #define NET_IOV_ASSERT_OFFSET" in findings[0], err
 
 
 def test_memo_never_hides_drift(tree_sid: Path, tmp_path: Path) -> None:
