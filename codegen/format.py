@@ -7,7 +7,7 @@ marker comment that clang-format leaves alone, then split apart again.
 
 from __future__ import annotations
 
-import subprocess
+import importlib.util
 from functools import cache
 from pathlib import Path
 
@@ -16,13 +16,20 @@ from codegen.errors import UsageError
 _MARKER = "/* mirrorgen: region break */"
 
 
+def wheel_binary() -> Path | None:
+    """Where the wheel keeps its native binary, found without importing the wheel's module
+    (it imports sysconfig): `check`'s fast path stats this path to fingerprint the version."""
+    found = importlib.util.find_spec("clang_format")
+    if found is None or found.origin is None:
+        return None
+    return Path(found.origin).parent / "data" / "bin" / "clang-format"
+
+
 @cache
 def binary() -> Path:
-    try:
-        import clang_format
-    except ImportError:
-        raise UsageError("clang-format is not installed: pip install 'clang-format>=23.1,<24'") from None
-    path = Path(clang_format.get_executable("clang-format"))
+    path = wheel_binary()
+    if path is None:
+        raise UsageError("clang-format is not installed: pip install 'clang-format>=23.1,<24'")
     if not path.is_file():
         raise UsageError(f"clang-format binary missing from its wheel: {path}")
     return path
@@ -34,6 +41,8 @@ def version() -> str:
     site = binary().parents[3]
     for info in site.glob("clang_format-*.dist-info"):
         return info.name[len("clang_format-") : -len(".dist-info")]
+    import subprocess  # not at module level: `check`'s fast path imports this module
+
     out = subprocess.run([binary(), "--version"], capture_output=True, text=True, check=True)
     return out.stdout.split("version")[-1].split()[0]
 
@@ -42,6 +51,8 @@ def format_snippets(snippets: list[str], style: Path) -> list[str]:
     """Format C snippets with one clang-format call; each comes back with a final newline."""
     if not snippets:
         return []
+    import subprocess
+
     joined = f"\n{_MARKER}\n".join(s.rstrip("\n") + "\n" for s in snippets)
     proc = subprocess.run(
         [binary(), f"--style=file:{style}", "--assume-filename=mirrorgen.h"],

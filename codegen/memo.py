@@ -10,7 +10,6 @@ correctness.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from functools import cache
 from pathlib import Path
@@ -24,6 +23,7 @@ else:
     except ImportError:  # pragma: no cover - other Pythons
         from hashlib import sha256
 
+from codegen.format import wheel_binary
 from codegen.resources import PACKAGE_DIR, clang_format_style, templates_dir
 
 
@@ -44,10 +44,9 @@ def _tool_fingerprint() -> bytes:
         stat = path.stat()
         digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     # The binary is stat'ed, not read or run: its path, size and mtime name the version.
-    found = importlib.util.find_spec("clang_format")
+    exe = wheel_binary()
     try:
-        assert found is not None and found.origin is not None
-        exe = Path(found.origin).parent / "data" / "bin" / "clang-format"
+        assert exe is not None
         stat = exe.stat()
         digest.update(f"{exe}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     except (AssertionError, OSError):
