@@ -8,7 +8,6 @@ must point at: line and column are computed from the edited text, never typed in
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,49 +15,10 @@ import pytest
 
 from codegen.cli import main
 from tests.conftest import ROOT
+from tests.specedit import Edit, both, drop_block, position, sub
 
 BUNDLED = (ROOT / "specs" / "netmem.yaml").read_text(encoding="utf-8")
 PREPATCH = (ROOT / "tests" / "specs" / "netmem-linux-6.12-prepatch.yaml").read_text(encoding="utf-8")
-
-Edit = Callable[[str], str]
-
-
-def sub(old: str, new: str) -> Edit:
-    def edit(text: str) -> str:
-        assert text.count(old) == 1, old
-        return text.replace(old, new)
-
-    return edit
-
-
-def both(*edits: Edit) -> Edit:
-    def edit(text: str) -> str:
-        for one in edits:
-            text = one(text)
-        return text
-
-    return edit
-
-
-def drop_block(start: str, end: str) -> Edit:
-    """Remove the lines from the one holding `start` up to and including the one holding `end`."""
-
-    def edit(text: str) -> str:
-        first = text.index(start)
-        first = text.rfind("\n", 0, first) + 1
-        last = text.index("\n", text.index(end, first)) + 1
-        return text[:first] + text[last:]
-
-    return edit
-
-
-def position(text: str, marked: str) -> tuple[int, int]:
-    """1-based line and column of the `@` in `marked`, which must occur once in `text`."""
-    needle = marked.replace("@", "")
-    assert text.count(needle) == 1, needle
-    index = text.index(needle) + marked.index("@")
-    return text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index)
-
 
 @dataclass(frozen=True)
 class Case:
