@@ -214,3 +214,57 @@ def test_tree_whitespace_only(
     err = capsys.readouterr().err
     assert "differs from the spec's text in whitespace only" in err, err
     assert err.count(": error: ") == 1, err
+
+
+# A header with a line doubled (a bad merge, a paste twice) is drift, not a crash.
+
+LAST_FIELD = "\tatomic_long_t pp_ref_count;\n"
+DOUBLED_FIELD = sub(LAST_FIELD + "};\n\n#define NETMEM", LAST_FIELD * 2 + "};\n\n#define NETMEM")
+DOUBLED_USE = sub("NET_IOV_ASSERT_OFFSET(pp_ref_count, pp_ref_count);\n",
+                  "NET_IOV_ASSERT_OFFSET(pp_ref_count, pp_ref_count);\n" * 2)  # fmt: skip
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,
+    reason="explain._members: a field doubled in the found struct makes common_got longer than "
+    "common_exp, and zip(..., strict=True) raises ValueError: check crashes with a traceback",
+)
+def test_doubled_field_is_a_finding(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = DOUBLED_FIELD(HEADER)
+    (project / SHOWN).write_text(reseal(text), encoding="utf-8")
+    assert main(["check"]) == 1
+    second = position(text, "\tatomic_long_t pp_ref_count;\n@\tatomic_long_t pp_ref_count;\n};\n\n#define")[0]
+    assert f"{SHOWN}:{second}:1: error: " in capsys.readouterr().err
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,
+    reason="explain._macro: an assert use doubled in the found text makes order_got longer than "
+    "order_exp, and zip(..., strict=True) raises ValueError: check crashes with a traceback",
+)
+def test_doubled_assert_use_is_a_finding(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = DOUBLED_USE(HEADER)
+    (project / SHOWN).write_text(reseal(text), encoding="utf-8")
+    assert main(["check"]) == 1
+    prefix = "NET_IOV_ASSERT_OFFSET(pp_ref"
+    uses = [n for n, line in enumerate(text.splitlines(), 1) if line.startswith(prefix)]
+    assert f"{SHOWN}:{uses[1]}:1: error: " in capsys.readouterr().err
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,
+    reason="the same zip(..., strict=True) ValueError in explain._macro, reached from check --tree "
+    "when a kernel header holds its last assert use twice",
+)
+def test_doubled_assert_use_in_a_tree_is_a_finding(
+    tree_sid: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MIRRORGEN_CACHE", str(tmp_path / "cache"))
+    use = "\nNETMEM_DESC_ASSERT_OFFSET(pp_ref_count, pp_ref_count);\n"
+    tree, text = _tree_with(tree_sid, tmp_path / "tree", sub(use, use + use[1:]))
+    assert main(["check", "--tree", str(tree), SPEC_72]) == 1
+    second = position(text, use[1:] + "@" + use[1:])[0]
+    assert f"{TREE_HEADER}:{second}:1: error: " in capsys.readouterr().err
