@@ -176,3 +176,14 @@ def test_one_byte_over_the_size_limit_is_refused(tmp_path: Path, capsys: pytest.
     err = capsys.readouterr().err
     assert err == f"{spec}:1:1: spec is {LIMIT + 1} bytes; the limit is {LIMIT}\n"
     assert not out.exists()
+
+
+def test_deep_nesting_is_malformed_yaml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Well under the size limit, a deeply nested value must not exhaust the converter's recursion."""
+    text = BUNDLED.replace("version: 1", "version: " + "[" * 5000 + "]" * 5000)
+    code, spec, out = run_generate(tmp_path, text)
+    err = capsys.readouterr().err
+    assert code == 2
+    line, _ = position(text, "@version: [[[")
+    assert err.startswith(f"{spec}:{line}:") and "malformed YAML" in err and err.count("\n") == 1, err
+    assert not out.exists()
