@@ -167,14 +167,6 @@ def test_bad_spec_is_one_located_line(
     assert not (tmp_path / "generated").exists()
 
 
-def test_file_size_limit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    spec = tmp_path / "big.yaml"
-    spec.write_text(SPEC + "#" * (300 * 1024) + "\n", encoding="utf-8")
-    assert main(["generate", str(spec), "--out", str(tmp_path / "out")]) == 2
-    assert "limit" in capsys.readouterr().err
-    assert not (tmp_path / "out").exists()
-
-
 def test_not_utf8(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     spec = tmp_path / "bad.yaml"
     spec.write_bytes(SPEC.encode().replace(b"page_pool *}", b"page_pool \xff*}"))
