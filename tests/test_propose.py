@@ -301,15 +301,16 @@ def test_a_plain_reorder_also_fails_the_asserts_which_allow_cannot_hide(
                      text.index("    - {name: pp_magic, type: unsigned long}") + 1}
 
 
-def test_retyping_within_the_host_word_is_a_warning(
+def test_retyping_within_the_host_word_is_breaking(
     tmp_path: Path, run: Runner
 ) -> None:
+    """Code that uses the field sees another type, even where nothing moves: exit 1."""
     spec = spec_repo(tmp_path)
     edit(spec, "{name: pp_magic, type: unsigned long}", "{name: pp_magic, type: u32}")
     code, doc = run.json(spec)
-    assert code == 0
+    assert code == 1
     [retyped] = by_rule(doc, "field-retyped")
-    assert retyped["severity"] == "warning"
+    assert retyped["severity"] == "error"
     assert retyped["message"] == "pp_magic changes type from unsigned long to u32"
     # pp keeps its own alignment, so nothing after pp_magic moves on any ABI.
     assert not by_rule(doc, "offsets-changed")
