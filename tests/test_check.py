@@ -102,7 +102,7 @@ def test_check_writes_nothing(project: Path) -> None:
     before = header.stat().st_mtime_ns
     assert main(["check"]) == 1
     assert header.stat().st_mtime_ns == before
-    assert sorted(p.name for p in (project / "generated").iterdir()) == ["netmem.h"]
+    assert sorted(p.name for p in (project / "generated").iterdir()) == ["netmem-upstream.h", "netmem.h"]
 
 
 def test_explanation_names_the_anonymous_struct(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -41,7 +41,7 @@ def check_generated(spec_file: SpecFile, out_dir: Path) -> Outcome:
 
     target = generated.output_path(spec_file.name, out_dir)
     shown = display_path(target.resolve())
-    fix = generated.regenerate_command(spec_file.path, out_dir)
+    fix = generated.fix_command([spec_file], out_dir)
     try:
         on_disk: bytes | None = target.read_bytes()
     except FileNotFoundError:

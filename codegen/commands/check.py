@@ -12,18 +12,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_specs(parser)
     parser.add_argument(
         "--out",
-        default="generated",
         metavar="DIR",
-        help="directory of generated headers (default: generated)",
+        help="directory of generated headers (default: generated/ in the project root)",
     )
     parser.add_argument("--tree", metavar="KDIR", help="check the spec's regions in this kernel tree instead")
     add_format(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from codegen.specfiles import resolve
+    from codegen.specfiles import default_out, resolve
 
-    spec_files = resolve(args.specs)
+    if args.tree:
+        from codegen.check.tree_specs import resolve_for_tree
+
+        spec_files = resolve_for_tree(args.specs, Path(args.tree))
+    else:
+        spec_files = resolve(args.specs)
+    out = Path(args.out) if args.out else default_out()
     if args.tree and args.format == "text":
         from codegen.check.tree import is_fresh_by_memo as tree_is_fresh
 
@@ -32,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "text":
         from codegen.check.generated import is_fresh_by_memo
 
-        if all(is_fresh_by_memo(sf, Path(args.out)) for sf in spec_files):
+        if all(is_fresh_by_memo(sf, out) for sf in spec_files):
             return 0
     from codegen.report import Outcome
 
@@ -43,7 +48,14 @@ def run(args: argparse.Namespace) -> int:
         outcome.merge(check_tree(Path(args.tree), spec_files))
     else:
         from codegen.check.generated import check_generated
+        from codegen.place.generated import fix_command
 
+        stale = []
         for spec_file in spec_files:
-            outcome.merge(check_generated(spec_file, Path(args.out)))
+            one = check_generated(spec_file, out)
+            if one.exit_code:
+                stale.append(spec_file)
+            outcome.merge(one)
+        if stale:  # one command regenerates every stale header
+            outcome.fix = fix_command(stale, out)
     return emit(outcome, args.format)

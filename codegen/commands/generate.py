@@ -12,7 +12,7 @@ from codegen.commands.common import add_specs
 def configure(parser: argparse.ArgumentParser) -> None:
     add_specs(parser)
     parser.add_argument(
-        "--out", default="generated", metavar="DIR", help="output directory (default: generated)"
+        "--out", metavar="DIR", help="output directory (default: generated/ in the project root)"
     )
 
 
@@ -20,9 +20,9 @@ def run(args: argparse.Namespace) -> int:
     from codegen.pipeline import expected_header
     from codegen.place.atomic import write_if_changed
     from codegen.place.generated import output_path
-    from codegen.specfiles import display_path, resolve
+    from codegen.specfiles import default_out, display_path, resolve
 
-    out_dir = Path(args.out)
+    out_dir = Path(args.out) if args.out else default_out()
     # Build every output before writing any, so one bad spec writes nothing.
     outputs = [(output_path(sf.name, out_dir), expected_header(sf, out_dir)[1]) for sf in resolve(args.specs)]
     for path, text in outputs:
