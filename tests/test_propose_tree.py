@@ -124,6 +124,8 @@ def changed_lines(patch: str) -> list[str]:
     return [line for line in hunks.splitlines() if line.startswith(("+", "-"))]
 
 
+@pytest.mark.slow
+@pytest.mark.kbuild
 def test_a_net_iov_member_makes_a_patch_that_applies_passes_checkpatch_and_builds(
     restored: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -156,6 +158,8 @@ def test_a_net_iov_member_makes_a_patch_that_applies_passes_checkpatch_and_build
     assert [(a["arch"], a["ok"]) for a in built["arches"]] == [("x86_64", True), ("i386", True)]
 
 
+@pytest.mark.slow
+@pytest.mark.kbuild
 def test_frag_cnt_in_netmem_desc_is_refused_and_gcc_agrees(
     restored: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
