@@ -76,5 +76,5 @@ def run(args: argparse.Namespace | SimpleNamespace) -> int:
             outcome.merge(one)
         if stale:  # one command regenerates every stale header
             outcome.fix = fix_command(stale, out)
-    outcome.findings.sort(key=lambda f: (f.path, f.line))  # in the order a reader meets them
+    outcome.findings.sort(key=lambda f: (f.file, f.line))  # in the order a reader meets them
     return emit(outcome, args.format)
