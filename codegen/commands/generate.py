@@ -8,6 +8,10 @@ from pathlib import Path
 
 from codegen.commands.common import add_specs
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from codegen.spec.model import Spec
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_specs(parser)
@@ -24,8 +28,22 @@ def run(args: argparse.Namespace) -> int:
 
     out_dir = Path(args.out) if args.out else default_out()
     # Build every output before writing any, so one bad spec writes nothing.
-    outputs = [(output_path(sf.name, out_dir), expected_header(sf, out_dir)[1]) for sf in resolve(args.specs)]
+    outputs = []
+    for sf in resolve(args.specs):
+        spec, text = expected_header(sf, out_dir)
+        _check_host_fields(spec)
+        outputs.append((output_path(sf.name, out_dir), text))
     for path, text in outputs:
         state = "wrote" if write_if_changed(path, text.encode()) else "unchanged"
         print(f"{state} {display_path(path.resolve())}", file=sys.stderr)
     return 0
+
+
+def _check_host_fields(spec: Spec) -> None:
+    """A mirror field that overlays no field of the host model is bad input here too, not only
+    for verify: the asserts generated for it could never compile. Without a model file to read
+    (none named, or not found), verify is the one to say so."""
+    from codegen.verify.hostmodel import load_host_model, model_file
+
+    if spec.host.model is not None and model_file(spec).is_file():
+        load_host_model(spec)

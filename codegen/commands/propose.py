@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spec", nargs="?", metavar="SPEC",
-                        help="the spec (default: the one specs/*.yaml here, else the bundled netmem.yaml)")
+                        help="the spec (default: the project's one specs/*.yaml, else the bundled netmem.yaml)")
     parser.add_argument("--against", metavar="REV",
                         help="git revision to compare with (default: HEAD; no history compares with empty); "
                              "with --tree the tree's header is the baseline instead")
@@ -26,7 +26,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="write the patch here (needs --tree); without it, --tree prints the diff")
     parser.add_argument("--allow", metavar="RULE", action="append", default=[], choices=sorted(RULES),
-                        help="downgrade this rule's errors to warnings, on purpose (repeatable)")
+                        help="downgrade this rule's errors to warnings, on purpose (repeatable); rules: "
+                             + ", ".join(f"{r.name} ({r.severity})" for r in RULES.values())
+                             + "; docs/propose.md says what each means")
     edit = parser.add_argument_group("convenience edit (writes the spec first, then proposes)")
     edit.add_argument("--add", metavar="DECL", help='one member declaration, e.g. "unsigned int frag_cnt"')
     edit.add_argument("--host-field", metavar="NAME", help="the host field it overlays (default: its name)")
