@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spec", nargs="?", metavar="SPEC",
-                        help="the spec (default: the project's one specs/*.yaml, else the bundled netmem.yaml)")
+                        help="the spec (default: the project's one specs/*.yaml, else the bundled one)")
     parser.add_argument("--against", metavar="REV",
                         help="git revision to compare with (default: HEAD; no history compares with empty); "
                              "with --tree the tree's header is the baseline instead")
