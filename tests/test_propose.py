@@ -592,3 +592,17 @@ def test_git_missing_is_said_plainly(
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     assert main(["propose", "specs/netmem.yaml"]) == 2
     assert "git is not installed" in capsys.readouterr().err
+
+
+def test_patch_text_never_splits_a_comparison() -> None:
+    from codegen.propose.patch import WIDTH, _wrap
+
+    text = ("sizeof(struct netmem_desc) > offsetof(struct page, _refcount): 56 > 52 on x86_64, "
+            "aarch64, riscv64, s390x, powerpc64, loongarch64; it still fits on i386, arm, riscv32, "
+            "powerpc, mips (28 <= 28) [size-limit-exceeded] and moves 8 -> 16 somewhere")
+    for indent in ("", "  ", "    "):
+        for width_shift in range(40):
+            wrapped = _wrap("x" * width_shift + " " + text, indent)
+            assert all(len(line) <= WIDTH for line in wrapped.splitlines())
+            for kept in ("56 > 52", "(28 <= 28)", "8 -> 16"):
+                assert kept in wrapped, (width_shift, wrapped)
