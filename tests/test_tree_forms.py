@@ -76,3 +76,20 @@ def test_the_upstream_spec_holds_no_comment_beyond_the_seed_forms() -> None:
     assert upstream["mirror"] == seed["mirror"]
     assert "assert" not in upstream["alias"]
     assert all(isinstance(m, str) or "note" not in m for m in upstream["alias"]["members"])
+
+
+def test_apply_without_spec_refuses_to_choose_between_forms(
+    tree_sid: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    kdir = tmp_path / "linux"
+    (kdir / "include" / "net").mkdir(parents=True)
+    header = kdir / "include" / "net" / "netmem.h"
+    shutil.copyfile(tree_sid / "include" / "net" / "netmem.h", header)
+    before = header.read_bytes()
+    monkeypatch.chdir(tmp_path)
+    assert main(["apply", "--tree", "linux"]) == 2
+    err = capsys.readouterr().err
+    assert "specs/netmem-upstream.yaml, specs/netmem.yaml all own include/net/netmem.h" in err
+    assert "mirrorgen apply --tree linux SPEC" in err
+    assert header.read_bytes() == before
