@@ -68,7 +68,11 @@ def _field_edits() -> list[tuple[str, str, str]]:
     for name, ftype in re.findall(r"- \{name: (\w+), type: ([^,}]+)", SPEC):
         line = next(x for x in SPEC.splitlines() if f"{{name: {name}," in x)
         edits.append((line, line.replace(f"type: {ftype}", "type: u32"), name))
-        edits.append((line, line.replace(f"name: {name}", f"name: {name}_x"), name))
+        # A rename keeps what the field overlays (generate refuses a host field the model lacks).
+        renamed = line.replace(f"name: {name}", f"name: {name}_x")
+        if "host:" not in renamed:
+            renamed = renamed.replace("}", f", host: {name}}}")
+        edits.append((line, renamed, name))
         edits.append((line + "\n", "", name))
     return edits
 
