@@ -54,3 +54,37 @@ def interleaved(
             walls[name].append(wall)
             peaks[name].append(peak)
     return {name: (statistics.median(walls[name]), max(peaks[name])) for name in commands}
+
+
+class Sample:
+    """One whole process: wall and CPU seconds (user + system, from its rusage) and peak RSS KiB."""
+
+    __slots__ = ("cpu", "peak", "wall")
+
+    def __init__(self, wall: float, cpu: float, peak: int) -> None:
+        self.wall, self.cpu, self.peak = wall, cpu, peak
+
+
+def sample(cmd: list[str], cwd: Path, env: dict[str, str]) -> Sample:
+    """Run once; CPU time and peak RSS are the child's own, from os.wait4 (so a grandchild, such
+    as clang-format, counts only if the child waited for it: rusage includes reaped children)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"{' '.join(cmd)} exited {code}")
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+
+
+def interleaved_samples(commands: dict[str, Command], cwd: Path, env: dict[str, str],
+                        n: int) -> dict[str, list[Sample]]:
+    """n rounds that run every command once, in order, so a busy machine slows all alike."""
+    out: dict[str, list[Sample]] = {name: [] for name in commands}
+    for _ in range(n):
+        for name, (cmd, before) in commands.items():
+            if before is not None:
+                before()
+            out[name].append(sample(cmd, cwd, env))
+    return out

@@ -6,13 +6,17 @@ nothing it does not use. Exit codes: 0 ok, 1 findings or drift, 2 bad input.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
-from collections.abc import Sequence
 
 from codegen import __version__
 from codegen.errors import InputError, UsageError
+
+TYPE_CHECKING = False  # not `typing`: check's fast path avoids its import
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from typing import Any
 
 # name -> (module, one-line help). Each module defines configure(parser) and run(args).
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -27,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def _top_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="mirrorgen",
         description="Generate mirrored C structs and their offset asserts from one spec.",
@@ -81,17 +87,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] not in COMMANDS:
         top = _top_parser()
-        parsed = top.parse_args(args)
-        if parsed.version:
+        if top.parse_args(args).version:
             print(_version())
             return 0
         top.print_help()
         return 2 if not args else 0
     module_name, help_text = COMMANDS[args[0]]
     module = importlib.import_module(module_name)
-    parser = argparse.ArgumentParser(prog=f"mirrorgen {args[0]}", description=help_text)
-    module.configure(parser)
-    parsed = parser.parse_args(args[1:])
+    fast = getattr(module, "fast_args", None)  # a command's own parse of its common invocations
+    parsed: Any = fast(args[1:]) if fast is not None else None
+    if parsed is None:
+        import argparse
+
+        parser = argparse.ArgumentParser(prog=f"mirrorgen {args[0]}", description=help_text)
+        module.configure(parser)
+        parsed = parser.parse_args(args[1:])
     try:
         code: int = module.run(parsed)
         return code

@@ -22,5 +22,5 @@ def format_regions(spec: Spec, style: Path | None = None) -> list[tuple[str, str
 def expected_header(spec_file: SpecFile, out_dir: Path) -> tuple[Spec, str]:
     spec = load_spec(spec_file.path, spec_file.display)
     regions = [text for _, text in format_regions(spec)]
-    text = generated.compose(spec.name, spec_file.path, out_dir, regions, clang.version())
+    text = generated.compose(spec.name, spec_file.path, out_dir, regions, clang.version(), spec_file.bundled)
     return spec, text

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,29 @@ from codegen.memo import cache_root  # where scripts/fetch-kernels puts trees to
 
 ROOT = Path(__file__).resolve().parent.parent
 FETCH = ROOT / "scripts" / "fetch-kernels"
+# The kernel trees stay shared: read where they are before the session's private memo below
+# replaces MIRRORGEN_CACHE. Point MIRRORGEN_CACHE at a cache whose kernels/6.12 and kernels/sid
+# are (or link to) trees you already have, and nothing is fetched.
+KERNELS = cache_root() / "kernels"
+
+TREE_FIXTURES = ("tree_612", "tree_sid", "prepatch_612_spec")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses a kernel tree may have to download it first: it is a `network` test."""
+    for item in items:
+        if any(name in getattr(item, "fixturenames", ()) for name in TREE_FIXTURES):
+            item.add_marker(pytest.mark.network)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_memo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test session gets its own memo: tests never read or fill the developer's, so a
+    stale or foreign entry cannot make a test pass (tests may still set their own)."""
+    path = tmp_path_factory.mktemp("mirrorgen-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MIRRORGEN_CACHE", str(path))
+        yield path
 
 
 def unavailable(what: str) -> None:
@@ -28,9 +52,10 @@ def unavailable(what: str) -> None:
 
 
 def _tree(name: str) -> Path:
-    link = cache_root() / "kernels" / name
+    link = KERNELS / name
     if not (link / "include" / "net" / "netmem.h").is_file():
-        proc = subprocess.run([str(FETCH), name], capture_output=True, text=True, check=False)
+        env = {**os.environ, "MIRRORGEN_CACHE": str(KERNELS.parent)}
+        proc = subprocess.run([str(FETCH), name], capture_output=True, text=True, check=False, env=env)
         if proc.returncode != 0:
             unavailable(f"kernel tree {name}: {proc.stderr.strip()[-300:]}")
     return link.resolve()

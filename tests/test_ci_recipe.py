@@ -163,3 +163,27 @@ def test_workflow_drift_step_annotates(tmp_path: Path) -> None:
     drift = subprocess.run(step, cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
     assert drift.returncode == 1
     assert drift.stdout.startswith("::error file=generated/netmem.h,line=")
+
+
+def test_workflow_runs_verbatim(tree_sid: Path, tmp_path: Path) -> None:
+    """Every `run:` line, as written, by bash in a repository with specs/ and generated/, with
+    the upstream header where the sparse checkout puts it (the sid tree's, copied). Only the
+    pip line is left out: this venv already has this checkout installed."""
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "specs", repo / "specs")
+    shutil.copytree(ROOT / "generated", repo / "generated")
+    (repo / "linux" / HEADER).parent.mkdir(parents=True)
+    shutil.copyfile(tree_sid / HEADER, repo / "linux" / HEADER)
+    env = {**os.environ, "MIRRORGEN_CACHE": str(tmp_path / "cache"),
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    ran = []
+    for job in workflow()["jobs"].values():
+        for step in job["steps"]:
+            command = step.get("run", "")
+            if not command or command.startswith("python -m pip install"):
+                continue
+            proc = subprocess.run([require_tool("bash"), "-c", command], cwd=repo, env=env,
+                                  capture_output=True, text=True, check=False)
+            assert proc.returncode == 0, f"{command}: {proc.stdout}{proc.stderr}"
+            ran.append(command)
+    assert "mirrorgen check --tree linux --format github specs/netmem-upstream.yaml" in ran

@@ -23,7 +23,8 @@ def test_writes_only_on_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert main(["generate"]) == 0
     second = header.stat()
     assert (first.st_mtime_ns, first.st_ino) == (second.st_mtime_ns, second.st_ino)
-    assert sorted(p.name for p in header.parent.iterdir()) == ["netmem.h"]  # no temp files left
+    # no temp files left
+    assert sorted(p.name for p in header.parent.iterdir()) == ["netmem-upstream.h", "netmem.h"]
     assert header.read_bytes() == (ROOT / "generated" / "netmem.h").read_bytes()
 
 
@@ -78,3 +79,20 @@ def test_banner_names_spec_command_and_tools() -> None:
 
     assert f"clang-format {version()}" in banner
     assert "sha256:" in banner
+
+
+def test_a_host_field_the_model_lacks_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    spec = tmp_path / "specs" / "netmem.yaml"
+    text = spec.read_text(encoding="utf-8")
+    old = "{name: pp_magic, type: unsigned long}"
+    spec.write_text(text.replace(old, "{name: pp_magic, type: unsigned long, host: nosuchfield}"),
+                    encoding="utf-8")
+    line = text[: text.index(old)].count("\n") + 1
+    monkeypatch.chdir(tmp_path)
+    assert main(["generate", "specs/netmem.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"specs/netmem.yaml:{line}:") and "host field 'nosuchfield' is not in" in err
+    assert not (tmp_path / "generated").exists()  # nothing written

@@ -34,6 +34,8 @@ def named_host_fields() -> set[str]:
     return names
 
 
+@pytest.mark.slow
+@pytest.mark.kbuild
 @pytest.mark.parametrize("name", ["6.12", "sid"])
 def test_the_model_matches_struct_page_in_the_kernel(
     name: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -60,6 +62,8 @@ def test_the_model_matches_struct_page_in_the_kernel(
             assert f"sizeof(((struct page *)0)->{field}) == {size}," in source, (arch, field)
 
 
+@pytest.mark.slow
+@pytest.mark.kbuild
 def test_a_wrong_model_fails_the_probe_at_its_line(
     tree_sid: Path, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:
@@ -90,6 +94,8 @@ def test_a_wrong_model_fails_the_probe_at_its_line(
     )
 
 
+@pytest.mark.slow
+@pytest.mark.kbuild
 def test_a_model_name_the_kernel_lacks_fails_at_its_line(
     tree_sid: Path, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:

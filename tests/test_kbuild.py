@@ -109,6 +109,8 @@ def swapped(spec: Path, tmp_path: Path) -> Path:
     return out
 
 
+@pytest.mark.slow
+@pytest.mark.kbuild
 def test_sid_tree_builds_on_three_arches_then_reruns_incrementally(
     tree_sid: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -139,6 +141,8 @@ def test_sid_tree_builds_on_three_arches_then_reruns_incrementally(
         assert f"kbuild: {arch}: building net/core/skbuff.o net/core/page_pool.o" in again.stderr  # progress
 
 
+@pytest.mark.slow
+@pytest.mark.kbuild
 def test_612_after_apply_builds_and_a_swapped_spec_fails_naming_the_assert(
     tree_612: Path, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:
@@ -178,6 +182,7 @@ def test_612_after_apply_builds_and_a_swapped_spec_fails_naming_the_assert(
     assert_tree_clean(copy, tree_612)
 
 
+@pytest.mark.kbuild
 def test_a_missing_cross_compiler_is_named_with_its_package(tmp_path: Path) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()

@@ -21,6 +21,8 @@ import pytest
 import codegen
 from tests.conftest import ROOT, require_tool
 
+pytestmark = [pytest.mark.slow, pytest.mark.network]  # the index: pip, hatchling, pre-commit
+
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "mirrorgen tests", "GIT_AUTHOR_EMAIL": "tests@mirrorgen.invalid",
     "GIT_COMMITTER_NAME": "mirrorgen tests", "GIT_COMMITTER_EMAIL": "tests@mirrorgen.invalid",

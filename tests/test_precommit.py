@@ -28,6 +28,8 @@ import yaml
 from tests.conftest import ROOT
 from tests.test_packaging import GIT_ENV, git, snapshot_checkout
 
+pytestmark = [pytest.mark.slow, pytest.mark.network]  # pre-commit installs from the index
+
 MANIFEST = ROOT / ".pre-commit-hooks.yaml"
 
 

@@ -301,15 +301,16 @@ def test_a_plain_reorder_also_fails_the_asserts_which_allow_cannot_hide(
                      text.index("    - {name: pp_magic, type: unsigned long}") + 1}
 
 
-def test_retyping_within_the_host_word_is_a_warning(
+def test_retyping_within_the_host_word_is_breaking(
     tmp_path: Path, run: Runner
 ) -> None:
+    """Code that uses the field sees another type, even where nothing moves: exit 1."""
     spec = spec_repo(tmp_path)
     edit(spec, "{name: pp_magic, type: unsigned long}", "{name: pp_magic, type: u32}")
     code, doc = run.json(spec)
-    assert code == 0
+    assert code == 1
     [retyped] = by_rule(doc, "field-retyped")
-    assert retyped["severity"] == "warning"
+    assert retyped["severity"] == "error"
     assert retyped["message"] == "pp_magic changes type from unsigned long to u32"
     # pp keeps its own alignment, so nothing after pp_magic moves on any ABI.
     assert not by_rule(doc, "offsets-changed")
@@ -591,3 +592,17 @@ def test_git_missing_is_said_plainly(
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     assert main(["propose", "specs/netmem.yaml"]) == 2
     assert "git is not installed" in capsys.readouterr().err
+
+
+def test_patch_text_never_splits_a_comparison() -> None:
+    from codegen.propose.patch import WIDTH, _wrap
+
+    text = ("sizeof(struct netmem_desc) > offsetof(struct page, _refcount): 56 > 52 on x86_64, "
+            "aarch64, riscv64, s390x, powerpc64, loongarch64; it still fits on i386, arm, riscv32, "
+            "powerpc, mips (28 <= 28) [size-limit-exceeded] and moves 8 -> 16 somewhere")
+    for indent in ("", "  ", "    "):
+        for width_shift in range(40):
+            wrapped = _wrap("x" * width_shift + " " + text, indent)
+            assert all(len(line) <= WIDTH for line in wrapped.splitlines())
+            for kept in ("56 > 52", "(28 <= 28)", "8 -> 16"):
+                assert kept in wrapped, (width_shift, wrapped)

@@ -19,7 +19,7 @@ import pytest
 
 from codegen.cli import main
 from tests.conftest import require_tool, unavailable
-from tests.test_propose import FRAG, SPEC_612, spec_repo
+from tests.test_propose import FRAG, SPEC_612, git, spec_repo
 
 HEADER = "include/net/netmem.h"
 NET_IOV_MEMBER = ["--add", "unsigned int frag_cnt", "--to", "net_iov"]
@@ -124,6 +124,8 @@ def changed_lines(patch: str) -> list[str]:
     return [line for line in hunks.splitlines() if line.startswith(("+", "-"))]
 
 
+@pytest.mark.slow
+@pytest.mark.kbuild
 def test_a_net_iov_member_makes_a_patch_that_applies_passes_checkpatch_and_builds(
     restored: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -156,6 +158,8 @@ def test_a_net_iov_member_makes_a_patch_that_applies_passes_checkpatch_and_build
     assert [(a["arch"], a["ok"]) for a in built["arches"]] == [("x86_64", True), ("i386", True)]
 
 
+@pytest.mark.slow
+@pytest.mark.kbuild
 def test_frag_cnt_in_netmem_desc_is_refused_and_gcc_agrees(
     restored: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -277,3 +281,103 @@ def test_without_an_identity_the_sign_off_is_left_out_and_said(
 def test_o_without_tree_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["propose", str(SPEC_612), "-o", "x.patch"]) == 2
     assert "give --tree KDIR" in capsys.readouterr().err
+
+
+# -- graded against the tree: the patch's own change, whatever the spec's git history says --------
+
+
+def _edit_and_commit(spec: Path, old: str, new: str) -> None:
+    """Edit the spec and commit it: git HEAD then agrees with the spec, the tree does not."""
+    text = spec.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    spec.write_text(text.replace(old, new), encoding="utf-8")
+    repo = spec.parents[2]
+    git(repo, "commit", "-qam", "edit")
+
+
+FIELD = {
+    "pp_magic": "    - {name: pp_magic, type: unsigned long}\n",
+    "pad": "    - {name: _pp_mapping_pad, type: unsigned long}\n",
+    "dma": "    - {name: dma_addr, type: unsigned long}\n",
+}
+
+
+@pytest.mark.parametrize(("edit", "rule", "severity", "message"), [
+    pytest.param((FIELD["pad"], ""), "field-removed", "error",
+                 "_pp_mapping_pad (unsigned long, overlaying struct page's _pp_mapping_pad) is removed "
+                 "from struct netmem_desc", id="remove"),
+    pytest.param((FIELD["pp_magic"], "    - {name: pp_magic, type: u32}\n"), "field-retyped", "error",
+                 "pp_magic changes type from unsigned long to u32", id="retype"),
+    pytest.param((FIELD["pad"] + FIELD["dma"], FIELD["dma"] + FIELD["pad"]), "offsets-changed", "error",
+                 "dma_addr moves in struct netmem_desc: 32 -> 24 on x86_64", id="move"),
+])
+def test_a_change_is_graded_against_the_tree_not_git(
+    prepared: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    edit: tuple[str, str], rule: str, severity: str, message: str,
+) -> None:
+    """The spec change is committed, so git HEAD sees no change; the tree still has the old
+    layout, and the patch would make the change: it is graded as what it does (exit 1)."""
+    spec = spec_repo(tmp_path, SPEC_612)
+    _edit_and_commit(spec, *edit)
+    monkeypatch.chdir(spec.parents[2])
+    patch = tmp_path / "x.patch"
+    code, doc = propose_json(spec, "--tree", str(prepared), "-o", str(patch), capsys=capsys)
+    assert code == 1
+    assert doc["against"] == f"{prepared}/{HEADER}"
+    found = [f for f in doc["findings"] if f["rule"] == rule]
+    assert found and found[0]["severity"] == severity
+    assert found[0]["message"].startswith(message), found[0]["message"]
+    assert not patch.exists()
+    # Without --tree the same spec against its own git HEAD sees no change at all.
+    _, doc = propose_json(spec, capsys=capsys)
+    assert doc["changes"] == []
+
+
+def test_an_added_field_is_graded_against_the_tree(
+    prepared: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = spec_repo(tmp_path, SPEC_612)
+    _edit_and_commit(spec, "    - struct dmabuf_genpool_chunk_owner *owner\n",
+                     "    - struct dmabuf_genpool_chunk_owner *owner\n    - unsigned int frag_cnt\n")
+    monkeypatch.chdir(spec.parents[2])
+    code, doc = propose_json(spec, "--tree", str(prepared), capsys=capsys)
+    assert code == 0
+    assert doc["changes"] == [{"kind": "added", "struct": "net_iov", "name": "frag_cnt", "old_name": None}]
+    assert [f["rule"] for f in doc["findings"]] == ["field-added"]
+
+
+def test_a_tree_ahead_of_the_spec_gets_a_breaking_removal(
+    restored: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's repro: a proposed member lands in the tree, the spec is reset to git HEAD, and
+    a new proposal from it would remove the member again: exit 1, naming it, and with --allow the
+    patch says it removes exactly that and nothing else."""
+    tree = restored
+    spec = spec_repo(tmp_path, SPEC_612)
+    monkeypatch.chdir(spec.parents[2])
+    first = tmp_path / "first.patch"
+    code, _, err = propose_text(spec, *NET_IOV_MEMBER, "--tree", str(tree), "-o", str(first), capsys=capsys)
+    assert code == 0, err
+    git_apply(tree, first)
+    git(spec.parents[2], "checkout", "-q", "--", ".")  # the spec is back at HEAD: no frag_cnt
+
+    patch = tmp_path / "x.patch"
+    code, out, err = propose_text(spec, "--tree", str(tree), "-o", str(patch), capsys=capsys)
+    assert code == 1
+    assert "error: frag_cnt (unsigned int) is removed from struct net_iov [field-removed]" in err
+    assert "no change against" not in out and not patch.exists()
+
+    code, _, err = propose_text(spec, "--tree", str(tree), "-o", str(patch), "--allow", "field-removed",
+                                capsys=capsys)
+    assert code == 0, err
+    text = patch.read_text()
+    assert "\nSubject: [PATCH] netmem: remove frag_cnt from struct net_iov\n" in text
+    assert changed_lines(text) == ["-\tunsigned int frag_cnt;"]
+    message = "\n".join(message_lines(text))
+    assert "frag_cnt (unsigned int) is removed from struct net_iov" in " ".join(message.split())
+    assert "tests/specs" not in message  # no path local to the spec's repository
+
+
+def test_against_with_tree_is_a_usage_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["propose", str(SPEC_612), "--tree", str(tmp_path), "--against", "HEAD"]) == 2
+    assert "graded against the tree's header" in capsys.readouterr().err

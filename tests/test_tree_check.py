@@ -128,8 +128,9 @@ def test_missing_assert_use_is_named(
     tree = header_tree(tree_sid, tmp_path / "tree", text.encode())
     assert check(tree, SPEC_72) == 1
     out, err = capsys.readouterr()
-    undef = line_of(text, "#undef NETMEM_DESC_ASSERT_OFFSET")
-    assert f"{HEADER}:{undef}:1: error: NETMEM_DESC_ASSERT_OFFSET has no use for field 'pp'" in err
+    # Located where it belongs: before the next use, not at the #undef.
+    where = line_of(text, "NETMEM_DESC_ASSERT_OFFSET(_pp_mapping_pad, _pp_mapping_pad);")
+    assert f"{HEADER}:{where}:1: error: NETMEM_DESC_ASSERT_OFFSET has no use for field 'pp'" in err
     assert "+NETMEM_DESC_ASSERT_OFFSET(pp, pp);\n" in out
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from codegen.check.shape import MacroShape, MemberShape, Shape, extract
-from codegen.spec.model import AssertBlock, Loc, Spec
+from codegen.spec.model import AssertBlock, Comment, Loc, Spec
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,17 @@ def explain(expected: str, found: str, spec: Spec) -> list[Reason]:
         reasons += _struct(want, have, spec.alias.struct, spec, spec.alias.loc)
         if spec.alias.asserts:
             reasons += _macro(want, have, spec.alias.asserts, spec)
-    return reasons
+    return sorted(reasons, key=lambda r: r.line)  # in the order a reader meets them
+
+
+def _comment_loc(comment: Comment | None, exp: str | None, got: str | None, default: Loc) -> Loc:
+    """The spec line of the first comment line that differs (the `comment:` key if unknown)."""
+    if comment is None:
+        return default
+    exp_lines, got_lines = (exp or "").splitlines(), (got or "").splitlines()
+    index = next((i for i, (a, b) in enumerate(zip(exp_lines, got_lines, strict=False)) if a != b),
+                 min(len(exp_lines), len(got_lines)))
+    return comment.line_loc(index) or default
 
 
 def _field_loc(spec: Spec, name: str, default: Loc) -> Loc:
@@ -59,7 +69,9 @@ def _struct(want: Shape, have: Shape, name: str, spec: Spec, loc: Loc) -> list[R
     out: list[Reason] = []
     if exp.comment != got.comment:
         line = _comment_diff_line(exp.comment, got.comment, got.comment_line, got.line)
-        out.append(Reason(line, f"the comment above struct {name} differs from the spec", loc))
+        comment = spec.mirror.comment if name == spec.mirror.struct else None
+        out.append(Reason(line, f"the comment above struct {name} differs from the spec",
+                          _comment_loc(comment, exp.comment, got.comment, loc)))
     out += _members(f"struct {name}", exp.members, got.members, got.end_line, spec, loc)
     return out
 
@@ -71,7 +83,14 @@ def _members(
     exp_named = {m.name: m for m in exp if m.name}
     got_named = {m.name: m for m in got if m.name}
     in_mirror = f" present in struct {spec.mirror.struct}" if "anonymous" in label else ""
+    renamed = _renames(exp, got)
+    for old, new in renamed.items():
+        g = got_named[new]
+        out.append(Reason(g.line, f"{label}: field '{new}' is named '{old}' in the spec",
+                          _field_loc(spec, old, loc)))
     for m in exp:
+        if m.name in renamed:
+            continue
         if m.name and m.name not in got_named:
             out.append(
                 Reason(end_line, f"{label} lacks field '{m.name}'{in_mirror}", _field_loc(spec, m.name, loc))
@@ -86,7 +105,7 @@ def _members(
                 )
             )
     for g in got:
-        if g.name and g.name not in exp_named:
+        if g.name and g.name not in exp_named and g.name not in renamed.values():
             out.append(Reason(g.line, f"{label} has field '{g.name}', which the spec does not have", loc))
     common_exp = [m.name for m in exp if m.name in got_named]
     common_got = [g.name for g in got if g.name in exp_named]
@@ -123,6 +142,20 @@ def _members(
     return out
 
 
+def _renames(exp: list[MemberShape], got: list[MemberShape]) -> dict[str, str]:
+    """Spec name -> found name, for a field the header names differently: one missing and one
+    extra named field at the same position with the same type."""
+    exp_names = {m.name for m in exp if m.name}
+    got_names = {g.name for g in got if g.name}
+    out: dict[str, str] = {}
+    for i, m in enumerate(exp):
+        if m.name and m.name not in got_names and i < len(got):
+            g = got[i]
+            if g.name and g.name not in exp_names and g.type == m.type and g.name not in out.values():
+                out[m.name] = g.name
+    return out
+
+
 def _macro(want: Shape, have: Shape, block: AssertBlock, spec: Spec) -> list[Reason]:
     exp: MacroShape | None = want.macros.get(block.macro)
     got = have.macros.get(block.macro)
@@ -134,7 +167,8 @@ def _macro(want: Shape, have: Shape, block: AssertBlock, spec: Spec) -> list[Rea
     out: list[Reason] = []
     if exp.comment != got.comment:
         line = _comment_diff_line(exp.comment, got.comment, got.comment_line, got.line)
-        out.append(Reason(line, f"the comment above #define {name} differs from the spec", block.loc))
+        out.append(Reason(line, f"the comment above #define {name} differs from the spec",
+                          _comment_loc(block.comment, exp.comment, got.comment, block.loc)))
     if exp.params != got.params:
         out.append(Reason(got.line, f"{name} has parameters ({', '.join(got.params)}), "
                           f"the spec says ({', '.join(exp.params)})", block.loc))
@@ -143,17 +177,25 @@ def _macro(want: Shape, have: Shape, block: AssertBlock, spec: Spec) -> list[Rea
             Reason(got.line, f"{name} is defined as '{got.body}', the spec says '{exp.body}'", block.loc)
         )
     exp_uses = [u for u, _ in exp.uses]
-    got_uses = {u: line for u, line in got.uses}
+    got_uses: dict[tuple[str, ...], int] = {}
+    for use, line in got.uses:
+        if use in got_uses:
+            pair = next((p for p in block.pairs if (p[0], p[1]) == use), None)
+            out.append(Reason(line, f"{name}({', '.join(use)}) is used again; the spec has it once",
+                              pair[2].loc if pair else block.loc))
+        else:
+            got_uses[use] = line
     anchor = got.undef_line or (got.uses[-1][1] if got.uses else got.line)
-    for left, right, field in block.pairs:
+    for index, (left, right, field) in enumerate(block.pairs):
         if (left, right) not in got_uses:
-            out.append(
-                Reason(anchor, f"{name} has no use for field '{right}' ({name}({left}, {right}))", field.loc)
-            )
+            # Where it belongs: before the next use the spec has that the header still holds.
+            later = [got_uses[u] for u in exp_uses[index + 1:] if u in got_uses]
+            out.append(Reason(later[0] if later else anchor,
+                              f"{name} has no use for field '{right}' ({name}({left}, {right}))", field.loc))
     for use, line in got.uses:
         if use not in exp_uses:
             out.append(Reason(line, f"{name}({', '.join(use)}) is not in the spec", block.loc))
-    order_got = [u for u, _ in got.uses if u in exp_uses]
+    order_got = [u for u in got_uses if u in exp_uses]
     order_exp = [u for u in exp_uses if u in got_uses]
     if order_got != order_exp:
         i = next(i for i, (a, b) in enumerate(zip(order_exp, order_got, strict=True)) if a != b)
@@ -185,7 +227,8 @@ def _size(want: Shape, have: Shape, spec: Spec) -> list[Reason]:
         out.append(Reason(got.line, f"{what} reads '{got.text}', the spec says '{exp.text}'", limit.loc))
     if exp.comment != got.comment:
         line = _comment_diff_line(exp.comment, got.comment, got.comment_line, got.line)
-        out.append(Reason(line, f"the comment above {what} differs from the spec", limit.loc))
+        out.append(Reason(line, f"the comment above {what} differs from the spec",
+                          _comment_loc(limit.comment, exp.comment, got.comment, limit.loc)))
     return out
 
 

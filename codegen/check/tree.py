@@ -74,7 +74,9 @@ def _check_one(root: Path, tree: Path, spec_file: SpecFile, key: str) -> Outcome
                              for line, why in plan.overlaps]
         return outcome
     if not plan.unplaceable:  # apply would refuse: a human has to add the missing anchor first
-        outcome.fix = f"mirrorgen apply --tree {tree.as_posix()} {spec_file.display}"
+        import shlex
+
+        outcome.fix = shlex.join(["mirrorgen", "apply", "--tree", tree.as_posix(), spec_file.display])
     outcome.diff = unified(_raw(plan.header), _raw(plan.result()), target.relative)
     for change in plan.edits:
         outcome.findings += _findings(target, change)

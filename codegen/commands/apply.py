@@ -34,7 +34,10 @@ def run(args: argparse.Namespace) -> int:
     from codegen.specfiles import resolve
 
     tree = Path(args.tree)
-    headers = _plan_all(tree_root(tree), tree.as_posix(), resolve(args.specs))
+    spec_files = resolve(args.specs)
+    if not args.specs:
+        _one_per_header(spec_files, tree.as_posix())
+    headers = _plan_all(tree_root(tree), tree.as_posix(), spec_files)
     changed = [h for h in headers.values() if h.before != h.after]
     outcome = Outcome("apply")
     outcome.data = {"changed": [h.relative for h in changed],
@@ -48,6 +51,21 @@ def run(args: argparse.Namespace) -> int:
             if args.format == "text":
                 print(f"{state} {header.relative}", file=sys.stderr)
     return emit(outcome, args.format)
+
+
+def _one_per_header(spec_files: list[SpecFile], shown_tree: str) -> None:
+    """A project may keep a spec per form of one header (seed and upstream): applying all of
+    them would leave the last one's form. Unnamed, that is a choice apply will not make."""
+    from codegen.errors import UsageError
+    from codegen.spec import load_spec
+
+    owners: dict[str, list[str]] = {}
+    for sf in spec_files:
+        owners.setdefault(load_spec(sf.path, sf.display).target.file, []).append(sf.display)
+    for target, names in owners.items():
+        if len(names) > 1:
+            raise UsageError(f"{', '.join(names)} all own {target}: name the one whose form "
+                             f"{shown_tree} should take (mirrorgen apply --tree {shown_tree} SPEC)")
 
 
 @dataclass

@@ -8,11 +8,15 @@ from pathlib import Path
 
 from codegen.commands.common import add_specs
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from codegen.spec.model import Spec
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_specs(parser)
     parser.add_argument(
-        "--out", default="generated", metavar="DIR", help="output directory (default: generated)"
+        "--out", metavar="DIR", help="output directory (default: generated/ in the project root)"
     )
 
 
@@ -20,12 +24,26 @@ def run(args: argparse.Namespace) -> int:
     from codegen.pipeline import expected_header
     from codegen.place.atomic import write_if_changed
     from codegen.place.generated import output_path
-    from codegen.specfiles import display_path, resolve
+    from codegen.specfiles import default_out, display_path, resolve
 
-    out_dir = Path(args.out)
+    out_dir = Path(args.out) if args.out else default_out()
     # Build every output before writing any, so one bad spec writes nothing.
-    outputs = [(output_path(sf.name, out_dir), expected_header(sf, out_dir)[1]) for sf in resolve(args.specs)]
+    outputs = []
+    for sf in resolve(args.specs):
+        spec, text = expected_header(sf, out_dir)
+        _check_host_fields(spec)
+        outputs.append((output_path(sf.name, out_dir), text))
     for path, text in outputs:
         state = "wrote" if write_if_changed(path, text.encode()) else "unchanged"
         print(f"{state} {display_path(path.resolve())}", file=sys.stderr)
     return 0
+
+
+def _check_host_fields(spec: Spec) -> None:
+    """A mirror field that overlays no field of the host model is bad input here too, not only
+    for verify: the asserts generated for it could never compile. Without a model file to read
+    (none named, or not found), verify is the one to say so."""
+    from codegen.verify.hostmodel import load_host_model, model_file
+
+    if spec.host.model is not None and model_file(spec).is_file():
+        load_host_model(spec)

@@ -18,14 +18,17 @@ if TYPE_CHECKING:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spec", nargs="?", metavar="SPEC",
-                        help="the spec (default: the one specs/*.yaml here, else the bundled netmem.yaml)")
+                        help="the spec (default: the project's one specs/*.yaml, else the bundled one)")
     parser.add_argument("--against", metavar="REV",
-                        help="git revision to compare with (default: HEAD; no history compares with empty)")
+                        help="git revision to compare with (default: HEAD; no history compares with empty); "
+                             "with --tree the tree's header is the baseline instead")
     parser.add_argument("--tree", metavar="KDIR", help="kernel tree to make the patch against")
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="write the patch here (needs --tree); without it, --tree prints the diff")
     parser.add_argument("--allow", metavar="RULE", action="append", default=[], choices=sorted(RULES),
-                        help="downgrade this rule's errors to warnings, on purpose (repeatable)")
+                        help="downgrade this rule's errors to warnings, on purpose (repeatable); rules: "
+                             + ", ".join(f"{r.name} ({r.severity})" for r in RULES.values())
+                             + "; docs/propose.md says what each means")
     edit = parser.add_argument_group("convenience edit (writes the spec first, then proposes)")
     edit.add_argument("--add", metavar="DECL", help='one member declaration, e.g. "unsigned int frag_cnt"')
     edit.add_argument("--host-field", metavar="NAME", help="the host field it overlays (default: its name)")
@@ -45,18 +48,24 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("-o writes a patch against a kernel tree: give --tree KDIR")
     if not args.add and (args.host_field or args.after or args.to):
         raise UsageError("--host-field, --after and --to go with --add")
+    if args.tree and args.against:
+        raise UsageError("--against compares with git; with --tree the proposal is graded against "
+                         "the tree's header, which is what the patch changes")
     spec_file = _spec_file(args.spec)
     # Everything that can be bad input is checked before --add writes the spec.
-    base = baseline(spec_file.path, spec_file.name, args.against or "HEAD", args.against is not None)
+    header: tuple[bytes, str] | None = None
     if args.tree:
-        from codegen.place.tree_paths import target_path, tree_root
-
-        target = load_spec(spec_file.path, spec_file.display).target.file
-        target_path(tree_root(Path(args.tree)), target, args.tree)
+        header = _tree_header(spec_file, args.tree)
+    else:
+        base = baseline(spec_file.path, spec_file.name, args.against or "HEAD", args.against is not None)
     sections: list[str] = []
     if args.add:
         sections.append(_edit(spec_file, args))
     spec = load_spec(spec_file.path, spec_file.display)
+    if header is not None:
+        from codegen.propose.tree_baseline import tree_baseline
+
+        base = tree_baseline(spec, *header)
     proposal = propose(spec, base, set(args.allow))
 
     outcome = Outcome("propose", exit_code=proposal.exit_code, findings=proposal.findings)
@@ -74,6 +83,21 @@ def run(args: argparse.Namespace) -> int:
                     f"verify: {sites} asserts on {len(proposal.verified.results)} ABIs")
     outcome.sections = sections
     return emit(outcome, args.format)
+
+
+def _tree_header(spec_file: SpecFile, tree: str) -> tuple[bytes, str]:
+    """The header the patch changes, and how messages name it: the proposal's baseline."""
+    from codegen.errors import InputError
+    from codegen.place.tree_paths import target_path, tree_root
+    from codegen.spec import load_spec
+
+    target = load_spec(spec_file.path, spec_file.display).target.file
+    path = target_path(tree_root(Path(tree)), target, tree)
+    shown = f"{tree.rstrip('/')}/{target}"
+    try:
+        return path.read_bytes(), shown
+    except OSError as exc:
+        raise InputError(shown, 1, 1, f"cannot read the target file: {exc.strerror}") from None
 
 
 def _spec_file(arg: str | None) -> SpecFile:
@@ -123,7 +147,7 @@ def _patch(proposal: Proposal, spec_file: SpecFile, tree: Path, output: str | No
         return [f"propose: no patch written to {output}: the proposal has errors; fix them, "
                 "or --allow RULE on purpose"]
     who = identity(tree)
-    text = patch_text(proposal, diff, who, spec_file.display)
+    text = patch_text(proposal, diff, who)
     write_if_changed(Path(output), encode(text))
     subject = next(line for line in text.splitlines() if line.startswith("Subject: "))
     lines = [f"propose: wrote {output} against {shown} ({subject})"]

@@ -169,9 +169,10 @@ class _Classifier:
                 continue
             self.add("field-added", m.loc, f"{m.name} ({m.type}) is added to struct {struct}",
                      Change("added", struct, m.name))
-        for name, m in before.items():
-            if name not in now:
-                self.add("field-removed", new.loc, f"{name} ({m.type}) is removed from struct {struct}",
+        for index, (name, m) in enumerate(before.items()):
+            if name not in now:  # at the member now in its place, like a removed mirror field
+                where = mine[min(index, len(mine) - 1)].loc if mine else new.loc
+                self.add("field-removed", where, f"{name} ({m.type}) is removed from struct {struct}",
                          Change("removed", struct, name))
         for m in mine:
             was = before.get(m.name)

@@ -39,9 +39,9 @@ class Verified:
 def host_model(spec: Spec) -> HostModel:
     """The spec's host model. Unlike verify, a mirror field naming a host field the model
     lacks is not bad input here: it is what the no-host-field rule reports."""
-    from codegen.verify.hostmodel import load_host_model, load_model_file
+    from codegen.verify.hostmodel import load_host_model, load_model_file, model_file
 
-    path = Path(spec.path).parent / (spec.host.model or "")
+    path = model_file(spec)
     if spec.host.model is None or not path.is_file():
         load_host_model(spec)  # raises the located error for a missing model
     model = load_model_file(path, display_path(path.resolve()))

@@ -4,6 +4,7 @@ plan), diffed against the file on disk, wrapped in `git format-patch` form."""
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import textwrap
 from dataclasses import dataclass
@@ -75,12 +76,18 @@ def _blob(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
+# A comparison of two numbers ("28 <= 28", "8 -> 16") reads as one word: never broken across lines.
+_COMPARISON = re.compile(r"\d+ (?:<=|>=|==|<|>|->) \d+")
+_KEEP = "\x00"
+
+
 def _wrap(text: str, indent: str = "") -> str:
-    return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
-                         break_long_words=False, break_on_hyphens=False)
+    glued = _COMPARISON.sub(lambda m: m.group(0).replace(" ", _KEEP), text)
+    return textwrap.fill(glued, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_long_words=False, break_on_hyphens=False).replace(_KEEP, " ")
 
 
-def patch_text(proposal: Proposal, diff: TreeDiff, who: Identity | None, spec_shown: str) -> str:
+def patch_text(proposal: Proposal, diff: TreeDiff, who: Identity | None) -> str:
     spec = proposal.spec
     insertions, deletions = diff.counts()
     changes = [c for c in proposal.classified.changes if c.kind != "moved"]
@@ -93,8 +100,6 @@ def patch_text(proposal: Proposal, diff: TreeDiff, who: Identity | None, spec_sh
         mirror=spec.mirror.struct,
         layout=proposal.layout.text().rstrip("\n"),
         findings=[_wrap(f"{f.severity}: {f.message} [{f.rule}]", "  ") for f in proposal.findings],
-        against=proposal.baseline.label,
-        spec_path=spec_shown,
         abis=len(proposal.verified.results),
         version=__version__,
         file=diff.relative,

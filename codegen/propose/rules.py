@@ -22,7 +22,7 @@ _TABLE = (
     Rule("field-added", "note", "a new field; its layout is shown and checked by the other rules"),
     Rule("field-removed", "error", "code that uses the field stops compiling (breaking)"),
     Rule("field-renamed", "error", "code that uses the old name stops compiling (breaking)"),
-    Rule("field-retyped", "warning", "users of the field see a different type"),
+    Rule("field-retyped", "error", "code that uses the field sees a different type (breaking)"),
     Rule("field-moved", "warning", "a member that overlays nothing moves on some ABI"),
     Rule("host-field-changed", "warning", "the field now overlays a different host field"),
     Rule("host-union-sibling", "warning",

@@ -137,7 +137,15 @@ class _Builder:
                 )
         if any(ch in body for ch in "\t\r"):
             raise self.fail(key, "a comment may not hold tabs or carriage returns")
-        return Comment(lines)
+        return Comment(lines, self.comment_loc(key))
+
+    def comment_loc(self, key: PathKey) -> Loc:
+        """Where the comment's first line is: the line after `key: |` for a block scalar."""
+        line, col = self.doc.where(key)
+        if key in self.doc.block_scalars:
+            key_col = self.doc.where_key(key)[1]
+            return Loc(self.doc.path, line + 1, key_col + 2)
+        return Loc(self.doc.path, line, col)
 
     def spec(self, name: str) -> Spec:
         target = self.target()

@@ -10,6 +10,7 @@ Vocabulary (kernel-facts.md):
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Literal
 
@@ -39,6 +40,14 @@ class Comment:
     """A C block comment; `lines` are as written in the spec, unindented."""
 
     lines: tuple[str, ...]
+    # Where its first line is written in the spec, so a finding about line i of the comment
+    # points at spec line `loc.line + i` (None for comments not read from a spec file).
+    loc: Loc | None = dataclasses.field(default=None, compare=False)
+
+    def line_loc(self, index: int) -> Loc | None:
+        if self.loc is None:
+            return None
+        return Loc(self.loc.path, self.loc.line + min(index, len(self.lines) - 1), self.loc.col)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class Document:
     data: Any
     marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     key_marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    block_scalars: set[PathKey] = field(default_factory=set)  # `|` or `>`: the text starts a line below
 
     def where(self, key: PathKey) -> tuple[int, int]:
         """Line and column (1-based) of the value at `key`, or of its nearest parent."""
@@ -127,6 +128,8 @@ def _convert(node: yaml.Node, key: PathKey, doc: Document, seen: set[int]) -> An
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, (*key, i), doc, seen) for i, item in enumerate(node.value)]
     assert isinstance(node, yaml.ScalarNode)
+    if node.style in ("|", ">"):
+        doc.block_scalars.add(key)
     return _scalar(node)
 
 

@@ -220,8 +220,10 @@ def load_model_file(path: Path, display: str | None = None) -> HostModel:
 
 
 def model_file(spec: Spec) -> Path:
-    """The file a spec's host.model names: relative to the spec file."""
-    return Path(spec.path).parent / (spec.host.model or "")
+    """The file a spec's host.model names: a path relative to the spec, or a bare name."""
+    from codegen.specfiles import host_model_path
+
+    return host_model_path(spec.path, spec.host.model or "")
 
 
 def load_host_model(spec: Spec) -> HostModel:

@@ -1,0 +1,138 @@
+"""The command `check` prints ("to fix, run: ...") works verbatim, run by a real shell in the
+directory `check` ran in, for every placement of the spec and the output; the banner's command
+works from the project root; with no SPEC the project is found like git finds a repository."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from codegen.cli import main
+from tests.conftest import ROOT
+
+SEED = ROOT / "specs" / "netmem.yaml"
+STALE = ("{name: dma_addr, type: unsigned long}", "{name: dma_addr, type: dma_addr_t}")
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MIRRORGEN_CACHE", str(tmp_path / "cache"))
+
+
+def shell_env() -> dict[str, str]:
+    """The shell finds the `mirrorgen` of this venv first, as in the README's set-up."""
+    bin_dir = Path(sys.executable).parent
+    assert (bin_dir / "mirrorgen").exists() or shutil.which("mirrorgen"), "mirrorgen is not installed"
+    return {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def project(base: Path) -> Path:
+    root = base / "proj"
+    (root / "specs").mkdir(parents=True)
+    shutil.copy(SEED, root / "specs" / "netmem.yaml")
+    (root / "src" / "deep").mkdir(parents=True)
+    return root
+
+
+def make_stale(spec: Path) -> None:
+    text = spec.read_text(encoding="utf-8")
+    old, new = STALE if STALE[0] in text else STALE[::-1]
+    spec.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def fix_line(err: str) -> str:
+    [line] = [x for x in err.splitlines() if x.startswith("to fix, run: ")]
+    return line.removeprefix("to fix, run: ")
+
+
+def run_in_shell(command: str, cwd: Path) -> None:
+    proc = subprocess.run(["bash", "-c", command], cwd=cwd, env=shell_env(), capture_output=True,
+                          text=True, check=False)
+    assert proc.returncode == 0, f"{command!r} in {cwd}: {proc.stderr}"
+
+
+@pytest.mark.parametrize("where", ["root", "subdir"])
+@pytest.mark.parametrize("out_form", ["relative", "absolute"])
+@pytest.mark.parametrize("spec_form", ["relative", "absolute", "outside"])
+def test_the_printed_fix_works_verbatim(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    where: str, out_form: str, spec_form: str,
+) -> None:
+    base = tmp_path / "with space"  # quoting matters
+    root = project(base)
+    if spec_form == "outside":
+        spec = base / "elsewhere" / "my specs" / "netmem.yaml"
+    else:
+        spec = root / "tools" / "specs" / "netmem.yaml"
+    spec.parent.mkdir(parents=True)
+    shutil.copy(SEED, spec)
+    out = root / "build" / "inc"
+    cwd = root if where == "root" else root / "src" / "deep"
+    monkeypatch.chdir(cwd)
+    spec_arg = str(spec) if spec_form == "absolute" else os.path.relpath(spec)
+    out_arg = str(out) if out_form == "absolute" else os.path.relpath(out)
+
+    assert main(["generate", spec_arg, "--out", out_arg]) == 0
+    assert main(["check", spec_arg, "--out", out_arg]) == 0
+    make_stale(spec)
+    capsys.readouterr()
+    assert main(["check", spec_arg, "--out", out_arg]) == 1
+    command = fix_line(capsys.readouterr().err)
+    run_in_shell(command, cwd)
+    assert main(["check", spec_arg, "--out", out_arg]) == 0, command
+
+    # The banner's command, run in the project root, regenerates the same file.
+    banner = (out / "netmem.h").read_text(encoding="utf-8").splitlines()
+    assert banner[3].endswith("Change the spec, then run in the project root:"), banner[3]
+    make_stale(spec)
+    run_in_shell(banner[4].removeprefix(" *\t"), root)
+    assert main(["check", spec_arg, "--out", out_arg]) == 0, banner[4]
+
+
+def test_a_subdirectory_uses_the_project_like_git(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(tmp_path)
+    monkeypatch.chdir(root / "src" / "deep")
+    assert main(["generate"]) == 0
+    assert (root / "generated" / "netmem.h").is_file()
+    assert not (root / "src" / "deep" / "generated").exists()
+    assert "bundled" not in capsys.readouterr().err
+    make_stale(root / "specs" / "netmem.yaml")
+    assert main(["check"]) == 1
+    command = fix_line(capsys.readouterr().err)
+    assert command == "mirrorgen generate ../../specs/netmem.yaml"
+    run_in_shell(command, root / "src" / "deep")
+    assert main(["check"]) == 0
+
+
+def test_the_bundled_spec_is_named_when_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["generate"]) == 0
+    err = capsys.readouterr().err
+    assert "no specs/*.yaml here or in a parent directory: using the bundled spec " in err
+    assert "/specs/netmem.yaml" in err
+    header = (tmp_path / "generated" / "netmem.h").read_text(encoding="utf-8")
+    assert "Generated by mirrorgen from netmem.yaml (bundled with mirrorgen)" in header
+    assert "run in the directory above generated/:\n *\tmirrorgen generate --out generated\n" in header
+
+
+def test_a_directory_names_its_specs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(tmp_path)
+    monkeypatch.chdir(root)
+    assert main(["generate", "specs"]) == 0
+    assert main(["check", "specs"]) == 0
+    (root / "empty").mkdir()
+    capsys.readouterr()
+    assert main(["check", "empty"]) == 2
+    err = capsys.readouterr().err
+    assert err == "empty:1:1: is a directory with no *.yaml spec in it; name a spec file\n"
