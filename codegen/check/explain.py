@@ -107,10 +107,16 @@ def _members(
     for g in got:
         if g.name and g.name not in exp_named and g.name not in renamed.values():
             out.append(Reason(g.line, f"{label} has field '{g.name}', which the spec does not have", loc))
+    seen: set[str] = set()
+    for g in got:
+        if g.name and g.name in seen:
+            twice = f"{label}: field '{g.name}' is declared twice"
+            out.append(Reason(g.line, twice, _field_loc(spec, g.name, loc)))
+        seen.add(g.name)
     common_exp = [m.name for m in exp if m.name in got_named]
-    common_got = [g.name for g in got if g.name in exp_named]
+    common_got = list(dict.fromkeys(g.name for g in got if g.name in exp_named))
     if common_exp != common_got:
-        first = next(i for i, (a, b) in enumerate(zip(common_exp, common_got, strict=True)) if a != b)
+        first = next(i for i, (a, b) in enumerate(zip(common_exp, common_got, strict=False)) if a != b)
         line = got_named[common_got[first]].line
         out.append(
             Reason(

@@ -117,7 +117,14 @@ def check_generated(spec_file: SpecFile, out_dir: Path) -> Outcome:
 
 
 def _first_changed_line(old: str, new: str) -> int:
-    for number, (a, b) in enumerate(zip(old.splitlines(), new.splitlines(), strict=False), start=1):
-        if a != b:
-            return number
-    return min(len(old.splitlines()), len(new.splitlines())) + 1
+    """The first line that differs, the banner's checksum aside (it differs whenever anything does)."""
+    from codegen.place.checksum import unsealed
+
+    for a_text, b_text in ((unsealed(old), unsealed(new)), (old, new)):
+        a_lines, b_lines = a_text.splitlines(), b_text.splitlines()
+        for number, (a, b) in enumerate(zip(a_lines, b_lines, strict=False), start=1):
+            if a != b:
+                return number
+        if len(a_lines) != len(b_lines):
+            return min(len(a_lines), len(b_lines)) + 1
+    return 1
