@@ -100,7 +100,7 @@ def test_json_has_the_layout_of_every_abi(tmp_path: Path) -> None:
 def test_the_translation_unit_holds_the_generated_text_verbatim() -> None:
     spec = load_spec(SPEC)
     regions = format_regions(spec)
-    text = verify_tu(model(), spec, region_files(spec, regions))
+    text = verify_tu(model().data, spec, region_files(spec, regions))
     for _, region in regions:
         assert region in text
     assert "struct page {" in text and "#line" in text

@@ -16,6 +16,7 @@ from typing import Any
 from codegen.errors import UsageError
 
 SOURCE_NAME = "mirrorgen-verify.c"
+HOST_FILE = "<host model>"  # the host model's #line file name in the translation unit
 _EVALUATES = re.compile(r"expression evaluates to '(.*)'\Z")
 _LINE = re.compile(r'#line (\d+) "([^"]*)"')
 

@@ -8,9 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from codegen.report import Finding
+from codegen.spec.model import Loc
 from codegen.verify.abis import Abi
-from codegen.verify.clangtu import Compiled, Diagnostic, StructLayout, compile_c
-from codegen.verify.plan import HOST_FILE, AssertSite, At, Plan
+from codegen.verify.clangtu import HOST_FILE, Compiled, Diagnostic, StructLayout, compile_c
+from codegen.verify.plan import AssertSite, Plan
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def findings(plan: Plan, results: list[AbiResult]) -> list[Finding]:
     return out
 
 
-def _crossing(plan: Plan, site: AssertSite, results: list[AbiResult]) -> tuple[At, str]:
+def _crossing(plan: Plan, site: AssertSite, results: list[AbiResult]) -> tuple[Loc, str]:
     """The first mirror field that ends past the size limit, on the first ABI where the assert fails."""
     failing = next(r for r in results if site in r.failed)
     end = failing.host.get(plan.limit.host_field) if plan.limit else None
@@ -113,7 +114,7 @@ def _compile_errors(plan: Plan, results: list[AbiResult]) -> list[Finding]:
     return out
 
 
-def _spec_line(plan: Plan, file: str, line: int) -> At:
+def _spec_line(plan: Plan, file: str, line: int) -> Loc:
     """The spec line behind a generated line: an assert's field, a member's field, else the mirror block."""
     site = next((s for s in plan.sites if s.covers(file, line)), None)
     if site:

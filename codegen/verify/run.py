@@ -8,7 +8,7 @@ from codegen.report import Outcome
 from codegen.specfiles import SpecFile
 from codegen.verify.abis import Abi
 from codegen.verify.evaluate import evaluate, findings
-from codegen.verify.plan import load_plan
+from codegen.verify.planstore import load_plan
 from codegen.verify.table import layout_data, tables
 
 

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from codegen.render import render
+from codegen.spec.host import HostStruct
 from codegen.spec.model import Spec
-from codegen.verify.plan import HOST_FILE, RegionFile
-
-if TYPE_CHECKING:
-    from codegen.verify.hostmodel import HostModel
+from codegen.verify.clangtu import HOST_FILE
+from codegen.verify.plan import RegionFile
 
 _TAG = re.compile(r"\b(struct|union|enum) ([A-Za-z_]\w*)")
 
@@ -41,11 +39,11 @@ def _spec_types(spec: Spec) -> list[str]:
     return types
 
 
-def host_tu(model: HostModel) -> str:
+def host_tu(model: HostStruct) -> str:
     types = [f.type for f in model.fields.values()]
     return render("verify/tu.c.j2", model=model, host_file=HOST_FILE, regions=[], **_tags(types))
 
 
-def verify_tu(model: HostModel, spec: Spec, regions: list[RegionFile]) -> str:
+def verify_tu(model: HostStruct, spec: Spec, regions: list[RegionFile]) -> str:
     types = [f.type for f in model.fields.values()] + _spec_types(spec)
     return render("verify/tu.c.j2", model=model, host_file=HOST_FILE, regions=regions, **_tags(types))
