@@ -46,6 +46,7 @@ class FieldLayout:
     type: str
     offset: int  # bytes
     size: int  # bytes
+    align: int  # bytes: the member type's alignment
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class Compiled:
     errors: tuple[Diagnostic, ...]
     structs: dict[str, StructLayout]  # the structs asked to flatten
     offsets: dict[str, dict[str, int]]  # struct -> named member -> byte offset, as asked
+    members: dict[str, dict[str, FieldLayout]]  # the same members, placed with size and alignment
     sizes: dict[str, int]  # sizeof each struct asked about
     static_asserts: dict[str, int]  # file -> static asserts clang parsed there
 
@@ -102,6 +104,7 @@ def compile_c(
     where = presumed(text)
     layouts: dict[str, StructLayout] = {}
     found: dict[str, dict[str, int]] = {}
+    members: dict[str, dict[str, FieldLayout]] = {}
     sizes: dict[str, int] = {}
     asserts: dict[str, int] = {}
     for cursor in tu.cursor.get_children():
@@ -116,10 +119,11 @@ def compile_c(
                 # get_offset searches anonymous members too; it counts bits, < 0 if absent.
                 bits = {m: cursor.type.get_offset(m) for m in asked[tag]}
                 found[tag] = {m: b // 8 for m, b in bits.items() if b >= 0}
+                members[tag] = _members(cursor.type, set(found[tag]))
             if tag in flat or tag in asked:
                 sizes[tag] = cursor.type.get_size()
     errors = tuple(_diagnostic(d, where) for d in tu.diagnostics if d.severity >= 3)
-    return Compiled(errors, layouts, found, sizes, asserts)
+    return Compiled(errors, layouts, found, members, sizes, asserts)
 
 
 def _diagnostic(diag: Any, where: _Presumed) -> Diagnostic:
@@ -160,10 +164,18 @@ def _layout(cursor: Any) -> StructLayout:
     return StructLayout(cursor.spelling, cursor.type.get_size(), cursor.type.get_align(), tuple(fields))
 
 
-def _flatten(record: Any, base: int, out: list[FieldLayout]) -> None:
+def _flatten(record: Any, base: int, out: list[FieldLayout], only: set[str] | None = None) -> None:
     for field in record.get_fields():
         offset = base + field.get_field_offsetof() // 8  # clang counts bits
         if field.is_anonymous():
-            _flatten(field.type, offset, out)
-            continue
-        out.append(FieldLayout(field.spelling, field.type.spelling, offset, field.type.get_size()))
+            _flatten(field.type, offset, out, only)
+        elif only is None or field.spelling in only:
+            kind = field.type
+            out.append(FieldLayout(field.spelling, kind.spelling, offset, kind.get_size(), kind.get_align()))
+
+
+def _members(record: Any, names: set[str]) -> dict[str, FieldLayout]:
+    """The named members, placed; only they are measured, so a big host struct stays cheap."""
+    out: list[FieldLayout] = []
+    _flatten(record, 0, out, names)
+    return {f.name: f for f in out}

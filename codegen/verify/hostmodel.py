@@ -23,6 +23,7 @@ from codegen.spec.model import Spec
 from codegen.verify.abis import ABIS, Abi
 from codegen.verify.abis import abi as abi_named
 from codegen.verify.clangtu import HOST_FILE, FieldLayout, StructLayout
+from codegen.verify.ktypes import check_known
 
 __all__ = ["HostModel", "Version", "load_host_model", "load_model_file"]
 
@@ -123,13 +124,17 @@ class HostModel:
 
 def load_model_file(path: Path, display: str | None = None) -> HostModel:
     """Load and validate one host model file; the layout is checked with one x86_64 compile."""
-    model = HostModel(load_host_struct(path, display))
-    model.layout("x86_64")
-    return model
+    return _checked(HostModel(load_host_struct(path, display)))
 
 
 def load_host_model(spec: Spec, mirror_fields: bool = True) -> HostModel:
     """The model a spec's `host.model` names, checked against the spec and compiled once."""
-    model = HostModel(spec_host_struct(spec, mirror_fields))
+    return _checked(HostModel(spec_host_struct(spec, mirror_fields)))
+
+
+def _checked(model: HostModel) -> HostModel:
+    """Every member's type is one the prelude knows, and the whole compiles (on x86_64)."""
+    for field in model.fields.values():
+        check_known(field.type, field.loc, {model.struct})
     model.layout("x86_64")
     return model

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from codegen.report import Outcome
 from codegen.specfiles import SpecFile
 from codegen.verify.abis import Abi
-from codegen.verify.evaluate import evaluate, findings
+from codegen.verify.evaluate import evaluate, findings, size_mismatches
 from codegen.verify.planstore import load_plan
 from codegen.verify.table import layout_data, tables
 
@@ -21,10 +21,13 @@ def verify_spec(spec_file: SpecFile, abis: Sequence[Abi]) -> Outcome:
     count = len(plan.sites)
     if outcome.exit_code:
         failed = {site for r in results for site in r.failed}
-        bad = [r.abi.name for r in results if r.failed or r.errors]
+        sizes = {r.abi.name: size_mismatches(plan, r) for r in results}
+        bad = [r.abi.name for r in results if r.failed or r.errors or sizes[r.abi.name]]
         broken = " and the generated code does not compile" if any(r.errors for r in results) else ""
+        wrong = max(sizes.values(), default=0)
+        sized = f", {wrong} field{'s' if wrong > 1 else ''} of the wrong size" if wrong else ""
         verdict = (
-            f"verify: {spec_file.display}: FAILED: {len(failed)} of {count} asserts fail{broken}"
+            f"verify: {spec_file.display}: FAILED: {len(failed)} of {count} asserts fail{sized}{broken}"
             f" on {len(bad)} of {len(abis)} ABIs ({', '.join(bad)})"
         )
     else:

@@ -14,6 +14,7 @@ from codegen.render import render
 from codegen.spec.host import HostStruct
 from codegen.spec.model import Spec
 from codegen.verify.clangtu import HOST_FILE
+from codegen.verify.ktypes import RECORDS, TYPEDEFS
 from codegen.verify.plan import RegionFile
 
 _TAG = re.compile(r"\b(struct|union|enum) ([A-Za-z_]\w*)")
@@ -29,7 +30,12 @@ def _tags(types: Iterable[str]) -> dict[str, list[str]]:
     for ctype in types:
         for kind, tag in _TAG.findall(ctype):
             found[kind].add(tag)
+    found["struct"] -= {r.tag for r in RECORDS}
     return {f"{kind}_tags": sorted(tags) for kind, tags in found.items()}
+
+
+def _prelude(types: Iterable[str]) -> dict[str, object]:
+    return {"typedefs": TYPEDEFS, "records": RECORDS, **_tags(types)}
 
 
 def _spec_types(spec: Spec) -> list[str]:
@@ -41,9 +47,9 @@ def _spec_types(spec: Spec) -> list[str]:
 
 def host_tu(model: HostStruct) -> str:
     types = [f.type for f in model.fields.values()]
-    return render("verify/tu.c.j2", model=model, host_file=HOST_FILE, regions=[], **_tags(types))
+    return render("verify/tu.c.j2", model=model, host_file=HOST_FILE, regions=[], **_prelude(types))
 
 
 def verify_tu(model: HostStruct, spec: Spec, regions: list[RegionFile]) -> str:
     types = [f.type for f in model.fields.values()] + _spec_types(spec)
-    return render("verify/tu.c.j2", model=model, host_file=HOST_FILE, regions=regions, **_tags(types))
+    return render("verify/tu.c.j2", model=model, host_file=HOST_FILE, regions=regions, **_prelude(types))
