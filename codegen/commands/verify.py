@@ -38,6 +38,9 @@ def run(args: argparse.Namespace) -> int:
 
         if args.abi is not None:
             raise UsageError("--abi does not go with --btf: the compiled kernel's ABI is the one checked")
+        if args.btf.endswith((".yaml", ".yml")):  # `--btf SPEC`: the optional FILE took the spec
+            args.specs = [args.btf, *(args.specs or [])]
+            args.btf = "/sys/kernel/btf/vmlinux"
         for spec_file in resolve(args.specs):
             outcome.merge(verify_btf(spec_file, Path(args.btf)))
         return emit(outcome, args.format)
