@@ -11,10 +11,12 @@ is compared.
 
 from __future__ import annotations
 
-import platform
+import json
+import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from codegen.errors import UsageError
 from codegen.report import Finding, Outcome
@@ -22,7 +24,7 @@ from codegen.spec.model import Loc
 from codegen.specfiles import SpecFile
 from codegen.verify import btf as btf_format
 from codegen.verify.abis import Abi, parse_abis
-from codegen.verify.clangtu import FieldLayout, StructLayout, compile_c
+from codegen.verify.clangtu import FieldLayout, StructLayout
 from codegen.verify.plan import Plan
 from codegen.verify.planstore import load_plan
 
@@ -52,9 +54,8 @@ def target_abi(path: Path, data_head: bytes, btf: btf_format.Btf) -> Abi:
         if name is None:
             raise UsageError(f"{path}: ELF machine {machine} is not one of verify's ABIs")
         return parse_abis(name)[0]
-    name = {"arm64": "aarch64", "ppc64le": "powerpc64", "ppc64": "powerpc64"}.get(
-        platform.machine(), platform.machine()
-    )
+    here = os.uname().machine
+    name = {"arm64": "aarch64", "ppc64le": "powerpc64", "ppc64": "powerpc64"}.get(here, here)
     if name == "x86_64" and btf.pointer_size() == 4:
         name = "i386"
     return parse_abis(name)[0]
@@ -69,11 +70,46 @@ def verify_btf(spec_file: SpecFile, path: Path) -> Outcome:
     compiled = btf_format.read(path)
     abi = target_abi(path, head, compiled)
     plan = load_plan(spec_file)
+    structs, host = _spec_layouts(plan, abi, spec_file)
+    return _compare(plan, abi, structs, host, compiled, str(path), spec_file)
+
+
+SpecLayouts = tuple[dict[str, StructLayout], dict[str, FieldLayout]]
+
+
+def _spec_layouts(plan: Plan, abi: Abi, spec_file: SpecFile) -> SpecLayouts:
+    """The spec's structs and the host fields it names, laid out by libclang for `abi`; memoized
+    by the translation unit, so a warm run loads no libclang."""
+    from codegen import memo
+
+    key = memo.key("btf-spec-layouts", plan.text, abi.triple)
+    cached = memo.lookup(key)
+    if cached is not None:
+        try:
+            raw_structs, raw_host = json.loads(cached)
+            structs = {
+                tag: StructLayout(
+                    d["name"], d["size"], d["align"], tuple(FieldLayout(**f) for f in d["fields"])
+                )
+                for tag, d in raw_structs.items()
+            }
+            return structs, {name: FieldLayout(**f) for name, f in raw_host.items()}
+        except (ValueError, KeyError, TypeError):
+            pass  # an unreadable entry is a miss
+    from codegen.verify.clangtu import compile_c
+
     tags = [plan.mirror] + ([plan.alias] if plan.alias else [])
     ours = compile_c(plan.text, abi.triple, tags, {plan.host: plan.host_fields()})
     if ours.errors:
         raise UsageError(f"{spec_file.display} does not compile for {abi.name}: run mirrorgen verify")
-    return _compare(plan, abi, ours.structs, ours.members.get(plan.host, {}), compiled, str(path), spec_file)
+    host = ours.members.get(plan.host, {})
+    memo.store(
+        key,
+        json.dumps(
+            [{tag: asdict(lay) for tag, lay in ours.structs.items()}, {n: asdict(f) for n, f in host.items()}]
+        ),
+    )
+    return ours.structs, host
 
 
 def _compare(
@@ -216,3 +252,7 @@ def _host_loc(plan: Plan, name: str) -> Loc:
     if field is not None:
         return field.at
     return plan.limit.at if plan.limit and plan.limit.host_field == name else plan.at
+
+
+def _layout(d: dict[str, Any]) -> StructLayout:
+    return StructLayout(d["name"], d["size"], d["align"], tuple(FieldLayout(**f) for f in d["fields"]))
