@@ -116,10 +116,8 @@ def compile_c(
             if tag in flat:
                 layouts[tag] = _layout(cursor)
             if tag in asked:
-                # get_offset searches anonymous members too; it counts bits, < 0 if absent.
-                bits = {m: cursor.type.get_offset(m) for m in asked[tag]}
-                found[tag] = {m: b // 8 for m, b in bits.items() if b >= 0}
-                members[tag] = _members(cursor.type, set(found[tag]))
+                members[tag] = _members(cursor.type, set(asked[tag]))
+                found[tag] = {name: placed.offset for name, placed in members[tag].items()}
             if tag in flat or tag in asked:
                 sizes[tag] = cursor.type.get_size()
     errors = tuple(_diagnostic(d, where) for d in tu.diagnostics if d.severity >= 3)
@@ -166,10 +164,13 @@ def _layout(cursor: Any) -> StructLayout:
 
 def _flatten(record: Any, base: int, out: list[FieldLayout], only: set[str] | None = None) -> None:
     for field in record.get_fields():
+        anonymous = field.is_anonymous()
+        if not anonymous and only is not None and field.spelling not in only:
+            continue  # each libclang call costs: measure only what is asked
         offset = base + field.get_field_offsetof() // 8  # clang counts bits
-        if field.is_anonymous():
+        if anonymous:
             _flatten(field.type, offset, out, only)
-        elif only is None or field.spelling in only:
+        else:
             kind = field.type
             out.append(FieldLayout(field.spelling, kind.spelling, offset, kind.get_size(), kind.get_align()))
 
