@@ -73,7 +73,7 @@ class Compiled:
 _local = threading.local()
 
 
-def _index() -> Any:
+def index() -> Any:
     """One libclang index per thread: `verify` parses the ABIs on a small thread pool."""
     index = getattr(_local, "index", None)
     if index is None:
@@ -97,7 +97,7 @@ def compile_c(
 
     args = ["-target", triple, "-ffreestanding", "-nostdinc", "-std=gnu11", "-w"]
     try:
-        tu = _index().parse(SOURCE_NAME, args=args, unsaved_files=[(SOURCE_NAME, text)])
+        tu = index().parse(SOURCE_NAME, args=args, unsaved_files=[(SOURCE_NAME, text)])
     except TranslationUnitLoadError:
         raise UsageError(f"libclang cannot parse for target '{triple}'") from None
     flat, asked = set(flatten), dict(offsets or {})
@@ -114,7 +114,7 @@ def compile_c(
         elif cursor.kind == CursorKind.STRUCT_DECL and cursor.is_definition():
             tag = cursor.spelling
             if tag in flat:
-                layouts[tag] = _layout(cursor)
+                layouts[tag] = layout_of(cursor)
             if tag in asked:
                 members[tag] = _members(cursor.type, set(asked[tag]))
                 found[tag] = {name: placed.offset for name, placed in members[tag].items()}
@@ -156,7 +156,7 @@ class _Presumed:
         return name, first + line - start
 
 
-def _layout(cursor: Any) -> StructLayout:
+def layout_of(cursor: Any) -> StructLayout:
     fields: list[FieldLayout] = []
     _flatten(cursor.type, 0, fields)
     return StructLayout(cursor.spelling, cursor.type.get_size(), cursor.type.get_align(), tuple(fields))
