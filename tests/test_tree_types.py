@@ -7,6 +7,7 @@ The trees' generated headers are made the kernel's way (defconfig, then
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -79,3 +80,34 @@ def test_a_struct_only_the_tree_defines_has_its_real_size(
             assert sizes["x86_64"][0] == compiled.size(found)
         assert layout(tree, "i386").types["dma_addr_t"] == (4, 4)  # CONFIG_ARCH_DMA_ADDR_T_64BIT off
         assert layout(tree, "x86_64").types["dma_addr_t"] == (8, 8)
+
+
+def test_verify_tree_resolves_a_struct_only_the_tree_defines(tree_612: Path, tmp_path: Path) -> None:
+    """The 6.12 spec with a `struct page_pool_params_fast` member added to net_iov: unknown
+    without a tree (exit 2 at its line), laid out from the tree with it, on each ABI."""
+    text = (ROOT / "tests" / "specs" / "netmem-linux-6.12.yaml").read_text(encoding="utf-8")
+    owner = "    - struct dmabuf_genpool_chunk_owner *owner\n"
+    assert text.count(owner) == 1 and text.count("model: ../../specs/hosts/page.yaml") == 1
+    text = text.replace(owner, owner + "    - struct page_pool_params_fast fast\n")
+    spec = tmp_path / "fast.yaml"
+    spec.write_text(text.replace("model: ../../specs/hosts/page.yaml", f"model: {MODEL}"), encoding="utf-8")
+    line = text[: text.index("struct page_pool_params_fast fast")].count("\n") + 1
+
+    def mirrorgen(*args: str) -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, "-m", "codegen", "verify", *args, str(spec)]
+        return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
+
+    plain = mirrorgen()
+    assert plain.returncode == 2
+    assert (
+        plain.stderr.startswith(f"{spec}:{line}:")
+        and "unknown type struct page_pool_params_fast: give --tree" in plain.stderr
+    )
+    sizes = {name: layout(tree_612, name).types[FAST][0] for name in ARCH_NAMES}  # prepares the tree
+    tree = mirrorgen("--tree", str(tree_612))
+    assert tree.returncode == 0, tree.stderr
+    assert "ok: 13 asserts hold on 3 ABIs (x86_64, i386, aarch64), struct page from" in tree.stdout
+    tables = [block for block in tree.stdout.split("\n\n") if block.startswith("struct net_iov on ")]
+    for name, abi in (("x86_64", "x86_64"), ("i386", "i386"), ("arm64", "aarch64")):
+        (table,) = [t for t in tables if abi in t.split(":")[0].split(" on ")[1].split(", ")]
+        assert f"  {sizes[name]:>4}  fast " in table, (abi, table)

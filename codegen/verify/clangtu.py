@@ -164,7 +164,9 @@ def layout_of(cursor: Any) -> StructLayout:
 
 def _flatten(record: Any, base: int, out: list[FieldLayout], only: set[str] | None = None) -> None:
     for field in record.get_fields():
-        anonymous = field.is_anonymous()
+        # is_anonymous() is also true of a named member whose struct type has no tag; an
+        # anonymous member's spelling is clang's "(anonymous at ...)", not an identifier.
+        anonymous = field.is_anonymous() and not field.spelling.isidentifier()
         if not anonymous and only is not None and field.spelling not in only:
             continue  # each libclang call costs: measure only what is asked
         offset = base + field.get_field_offsetof() // 8  # clang counts bits
