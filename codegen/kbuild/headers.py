@@ -14,6 +14,7 @@ from codegen.errors import UsageError
 from codegen.kbuild import builddir
 from codegen.kbuild.arches import Arch
 from codegen.kbuild.build import Say, configure, make
+from codegen.kbuild.tools import check_tools
 
 _STAMP = ".mirrorgen-prepared"
 
@@ -24,19 +25,22 @@ def prepared(tree: Path, arch: Arch, say: Say) -> Path:
     out = builddir.build_root(tree) / arch.name
     out.mkdir(parents=True, exist_ok=True)
     log = out / "mirrorgen.log"
-    if not builddir.config_fresh(tree, out, arch):
+    fresh = builddir.config_fresh(tree, out, arch)
+    stamp = out / _STAMP
+    try:
+        current = fresh and stamp.stat().st_mtime_ns >= (out / ".config").stat().st_mtime_ns
+    except OSError:
+        current = False
+    if current:
+        return out
+    check_tools([arch])  # only when make must run: a warm verify --tree starts no program
+    if not fresh:
         failure = configure(tree, out, arch, log, say)
         if failure is not None:
             raise UsageError(f"{arch.name}: configuring {tree} failed in {failure[0]} (see {log})")
-    stamp = out / _STAMP
-    try:
-        current = stamp.stat().st_mtime_ns >= (out / ".config").stat().st_mtime_ns
-    except OSError:
-        current = False
-    if not current:
-        say(f"{arch.name}: generating the tree's headers (make prepare0)")
-        code, _ = make(tree, out, arch, ["prepare0"], log)
-        if code:
-            raise UsageError(f"{arch.name}: make prepare0 failed for {tree} (see {log})")
-        stamp.write_text("prepare0\n", encoding="utf-8")
+    say(f"{arch.name}: generating the tree's headers (make prepare0)")
+    code, _ = make(tree, out, arch, ["prepare0"], log)
+    if code:
+        raise UsageError(f"{arch.name}: make prepare0 failed for {tree} (see {log})")
+    stamp.write_text("prepare0\n", encoding="utf-8")
     return out
