@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from codegen.errors import InputError
 from codegen.spec import ctypes
-from codegen.spec.model import Loc
+from codegen.spec.model import Loc, Spec
 
 
 @dataclass(frozen=True)
@@ -137,3 +137,12 @@ def check_known(ctype: str, loc: Loc, defined: Iterable[str] = ()) -> None:
     if missing is not None:
         message = f"unknown type {missing}: give --tree KDIR so it can be read from the kernel"
         raise InputError(loc.path, loc.line, loc.col, message)
+
+
+def check_spec_types(spec: Spec) -> None:
+    """Every type the spec writes is one the table can lay out (exit 2 at its line if not)."""
+    defined = {spec.host.struct, spec.mirror.struct} | ({spec.alias.struct} if spec.alias else set())
+    for field in spec.mirror.fields:
+        check_known(field.type, field.loc, defined)
+    for member in spec.alias.members if spec.alias else ():
+        check_known(member.type, member.loc, defined)

@@ -9,7 +9,7 @@ from codegen.spec.hostload import model_file
 from codegen.spec.model import Spec
 from codegen.specfiles import SpecFile
 from codegen.verify.hostmodel import HostModel, load_host_model
-from codegen.verify.ktypes import check_known
+from codegen.verify.ktypes import check_spec_types
 from codegen.verify.plan import Limit, MirrorField, Plan
 from codegen.verify.sites import assert_sites
 from codegen.verify.tu import region_files, verify_tu
@@ -22,7 +22,7 @@ def make_plan(spec_file: SpecFile) -> Plan:
 
 def plan_for(spec: Spec, model: HostModel) -> Plan:
     """The plan of a loaded spec (also one parsed from memory, as `propose` does)."""
-    check_types(spec)
+    check_spec_types(spec)
     regions = region_files(spec, format_regions(spec))
     limit = spec.mirror.size_limit
     model_path = model_file(spec).resolve()
@@ -48,11 +48,3 @@ def plan_for(spec: Spec, model: HostModel) -> Plan:
         text=verify_tu(model.data, spec, regions),
     )
 
-
-def check_types(spec: Spec) -> None:
-    """Every type the spec writes is one verify can lay out (exit 2 at its line if not)."""
-    defined = {spec.host.struct, spec.mirror.struct} | ({spec.alias.struct} if spec.alias else set())
-    for field in spec.mirror.fields:
-        check_known(field.type, field.loc, defined)
-    for member in spec.alias.members if spec.alias else ():
-        check_known(member.type, member.loc, defined)
