@@ -101,9 +101,7 @@ def main() -> int:
                 "warm": ([mirrorgen, "check"], None),
                 "cog": ([cog, "--check", "-c", str(cog_file)], None),
             },
-            work,
-            env,
-            n,
+            work, env, n,
         )
         (cold_wall, cold_peak), (warm_wall, warm_peak) = figures["cold"], figures["warm"]
         cog_wall, cog_peak = figures["cog"]

@@ -45,9 +45,8 @@ def time_fetch() -> None:
     with tempfile.TemporaryDirectory(prefix="mirrorgen-fetch-") as tmp:
         env = {**os.environ, "MIRRORGEN_CACHE": tmp}
         start = time.perf_counter()
-        subprocess.run(
-            [str(ROOT / "scripts" / "fetch-kernels")], env=env, check=True, stdout=subprocess.DEVNULL
-        )
+        subprocess.run([str(ROOT / "scripts" / "fetch-kernels")], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
         wall = time.perf_counter() - start
         du = subprocess.run(["du", "-sh", tmp], capture_output=True, text=True, check=True)
         size = du.stdout.split()[0]
@@ -75,20 +74,15 @@ def main() -> int:
         plain_wall, plain_peak = median_run(plain, work, env, n)
         tree_wall, tree_peak = median_run(in_tree, work, env, n)
         memo = work / "cache" / "memo"
-        cold_wall, cold_peak = median_run(
-            in_tree, work, env, n, before=lambda: shutil.rmtree(memo, ignore_errors=True)
-        )
+        cold_wall, cold_peak = median_run(in_tree, work, env, n,
+                                          before=lambda: shutil.rmtree(memo, ignore_errors=True))
 
     print(f"runs per figure: {n} (median wall time, max peak RSS); tree: {tree}")
     print(f"mirrorgen check (generated/)    {plain_wall * 1000:7.1f} ms  {plain_peak / 1024:5.1f} MiB")
-    print(
-        f"mirrorgen check --tree, warm    {tree_wall * 1000:7.1f} ms  {tree_peak / 1024:5.1f} MiB"
-        f"  = {tree_wall / plain_wall:.2f}x plain check (target <= 1.5x)"
-    )
-    print(
-        f"mirrorgen check --tree, cold    {cold_wall * 1000:7.1f} ms  {cold_peak / 1024:5.1f} MiB"
-        f"  = {cold_wall / plain_wall:.2f}x plain check"
-    )
+    print(f"mirrorgen check --tree, warm    {tree_wall * 1000:7.1f} ms  {tree_peak / 1024:5.1f} MiB"
+          f"  = {tree_wall / plain_wall:.2f}x plain check (target <= 1.5x)")
+    print(f"mirrorgen check --tree, cold    {cold_wall * 1000:7.1f} ms  {cold_peak / 1024:5.1f} MiB"
+          f"  = {cold_wall / plain_wall:.2f}x plain check")
     if "--fetch" in sys.argv[1:]:
         time_fetch()
     return 0

@@ -42,9 +42,8 @@ def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float
     """(wall seconds, CPU seconds of the child) for one whole run."""
     with tempfile.TemporaryFile() as err:  # a file, not a pipe: nothing can block the child
         start = time.perf_counter()
-        child = subprocess.Popen(
-            [sys.executable, "-m", "codegen", *args], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err
-        )
+        child = subprocess.Popen([sys.executable, "-m", "codegen", *args], cwd=cwd, env=env,
+                                 stdout=subprocess.DEVNULL, stderr=err)
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - start
         code = os.waitstatus_to_exitcode(status)
@@ -54,13 +53,8 @@ def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float
     return wall, usage.ru_utime + usage.ru_stime
 
 
-def measure(
-    commands: dict[str, list[str]],
-    cwd: Path,
-    env: dict[str, str],
-    runs: int,
-    before: dict[str, Callable[[], None]],
-) -> dict[str, tuple[float, float]]:
+def measure(commands: dict[str, list[str]], cwd: Path, env: dict[str, str], runs: int,
+            before: dict[str, Callable[[], None]]) -> dict[str, tuple[float, float]]:
     """Median wall and CPU time per command. Runs interleave (a, b, c, a, b, c, ...) so a busy
     machine slows every command alike; one warm-up round first (page cache, jinja bytecode)."""
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
@@ -71,10 +65,8 @@ def measure(
             sample = timed(args, cwd, env)
             if round_:
                 samples[name].append(sample)
-    return {
-        name: (statistics.median(w for w, _ in got), statistics.median(c for _, c in got))
-        for name, got in samples.items()
-    }
+    return {name: (statistics.median(w for w, _ in got), statistics.median(c for _, c in got))
+            for name, got in samples.items()}
 
 
 def main() -> None:
@@ -83,13 +75,8 @@ def main() -> None:
         repo = repository(Path(tmp))
         env = {**os.environ, "MIRRORGEN_CACHE": str(Path(tmp) / "cache"), "NO_COLOR": "1"}
         pristine = (repo / SPEC).read_bytes()
-        subprocess.run(
-            [sys.executable, "-m", "codegen", "propose", SPEC, *ADD],
-            cwd=repo,
-            env=env,
-            capture_output=True,
-            check=False,
-        )
+        subprocess.run([sys.executable, "-m", "codegen", "propose", SPEC, *ADD], cwd=repo, env=env,
+                       capture_output=True, check=False)
         edited = (repo / SPEC).read_bytes()  # the spec with one field added, as --add writes it
 
         def spec(data: bytes) -> Callable[[], None]:
@@ -98,30 +85,20 @@ def main() -> None:
 
             return write
 
-        commands = {
-            "verify": ["verify", SPEC],
-            "propose": ["propose", SPEC],
-            "propose --add": ["propose", SPEC, *ADD],
-        }
+        commands = {"verify": ["verify", SPEC], "propose": ["propose", SPEC],
+                    "propose --add": ["propose", SPEC, *ADD]}
         figures = measure(
-            commands,
-            repo,
-            env,
-            runs,
+            commands, repo, env, runs,
             before={"verify": spec(edited), "propose": spec(edited), "propose --add": spec(pristine)},
         )
 
     verify_wall, verify_cpu = figures["verify"]
-    print(
-        f"bundled spec + one field (frag_cnt), {runs} interleaved runs each, median; "
-        "whole process, python start-up included"
-    )
+    print(f"bundled spec + one field (frag_cnt), {runs} interleaved runs each, median; "
+          "whole process, python start-up included")
     print(f"{'command':<16} {'wall ms':>8} {'x verify':>9} {'CPU ms':>8} {'x verify':>9}")
     for name, (wall, cpu) in figures.items():
-        print(
-            f"{name:<16} {wall * 1000:>8.1f} {wall / verify_wall:>8.2f}x {cpu * 1000:>8.1f} "
-            f"{cpu / verify_cpu:>8.2f}x"
-        )
+        print(f"{name:<16} {wall * 1000:>8.1f} {wall / verify_wall:>8.2f}x {cpu * 1000:>8.1f} "
+              f"{cpu / verify_cpu:>8.2f}x")
     wall, cpu = figures["propose"]
     verdict = "ok" if wall < 2 * verify_wall else "NOT under 2x"
     print(f"target: propose < 2x verify (wall): {verdict}")
