@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import mmap
 import struct
 import sys
 from array import array
@@ -255,14 +256,17 @@ def _remembered_starts(btf: Btf) -> array[int]:
 
 
 def read(path: Path) -> Btf:
-    """The BTF of a raw BTF file or of an ELF file's .BTF section."""
+    """The BTF of a raw BTF file or of an ELF file's .BTF section (mapped, not read whole: a
+    vmlinux is tens of megabytes, its .BTF a few)."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    if data[:4] == b"\x7fELF":
-        section = elf.section(data, ".BTF")
-        if section is None:
-            raise UsageError(f"{path} is an ELF file without a .BTF section (CONFIG_DEBUG_INFO_BTF is off)")
-        data = section
-    return Btf(data, str(path))
+        with path.open("rb") as f:
+            if f.read(4) != b"\x7fELF":
+                f.seek(0)
+                return Btf(f.read(), str(path))
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                section = elf.section(mapped, ".BTF")
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    if section is None:
+        raise UsageError(f"{path} is an ELF file without a .BTF section (CONFIG_DEBUG_INFO_BTF is off)")
+    return Btf(section, str(path))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import mmap
 import struct
 
 
-def section(data: bytes, name: str) -> bytes | None:
+def section(data: bytes | mmap.mmap, name: str) -> bytes | None:
     """The contents of the section called `name`, or None if there is none (or it has no bytes)."""
     if data[:4] != b"\x7fELF" or len(data) < 52:
         return None
@@ -22,9 +23,9 @@ def section(data: bytes, name: str) -> bytes | None:
         return None
     headers = [struct.unpack_from(entry, data, shoff + i * shentsize) for i in range(shnum)]
     names_at, names_size = headers[shstrndx][4], headers[shstrndx][5]
-    names = data[names_at : names_at + names_size]
+    names = bytes(data[names_at : names_at + names_size])
     wanted = name.encode() + b"\0"
     for name_off, kind, _flags, _addr, offset, size in headers:
         if names[name_off : name_off + len(wanted)] == wanted and kind != 8:  # 8: SHT_NOBITS
-            return data[offset : offset + size] if offset + size <= len(data) else None
+            return bytes(data[offset : offset + size]) if offset + size <= len(data) else None
     return None
