@@ -9,7 +9,11 @@ replaced by rename (new mtime, same text) in a hard-linked copy of the tree,
 so make recompiles the objects that include it. Figures are medians of
 N whole processes; peak memory is the child's own (os.wait4).
 
-    python benchmarks/bench_verify.py [--tree KDIR] [-n N]
+    python benchmarks/bench_verify.py [--tree KDIR] [-n N] [--against REV]
+
+With --against REV, that revision of mirrorgen (extracted with git archive)
+runs the same plain `verify`, interleaved with this checkout's, and the
+ratio is printed: a change must not slow verify down.
 
 "verify" is the usual run: the plan (the generated text and its spec lines)
 comes from the memo and libclang compiles it for every ABI; "after a spec
@@ -33,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.timing import median_run  # noqa: E402
+from benchmarks.timing import Command, interleaved, median_run  # noqa: E402
 from codegen.memo import cache_root  # noqa: E402
 
 HEADER = "include/net/netmem.h"
@@ -56,11 +60,37 @@ def renew_header(copy: Path) -> None:
     os.replace(tmp, path)
 
 
+def against(rev: str, n: int) -> None:
+    """This checkout's plain verify and REV's, interleaved, each with its own warm memo."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    with tempfile.TemporaryDirectory() as tmp:
+        old = Path(tmp) / "old"
+        old.mkdir()
+        archive = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+        verify = [sys.executable, "-m", "codegen", "verify", "specs/netmem.yaml"]
+        commands: dict[str, Command] = {
+            "this checkout": (verify, None),
+            rev: (["env", f"PYTHONPATH={old}", *verify], None),
+        }
+        figures = interleaved(commands, old, env, 1)  # fills both memos
+        figures = interleaved(commands, old, env, n)
+    for name, (wall, rss) in figures.items():
+        label = f"verify, 11 ABIs ({name})"
+        print(f"{label:<39}{wall * 1000:7.0f} ms   peak RSS {rss // 1024} MiB")
+    ratio = figures["this checkout"][0] / figures[rev][0]
+    print(f"{'this checkout / ' + rev:<39}{ratio:7.2f}x   (target <= 1.0x)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tree", type=Path, default=cache_root() / "kernels" / "sid")
     parser.add_argument("-n", type=int, default=7)
+    parser.add_argument("--against", metavar="REV", help="also time this git revision's verify")
+    parser.add_argument("--no-kbuild", action="store_true", help="skip the kernel rebuild comparison")
     args = parser.parse_args()
+    if args.against:
+        against(args.against, args.n)
     mirrorgen = [sys.executable, "-m", "codegen"]
     env = dict(os.environ)
     verify = [*mirrorgen, "verify", "specs/netmem.yaml"]
@@ -80,6 +110,8 @@ def main() -> int:
     print(f"verify beyond start-up                 {(warm - start_up) * 1000:7.0f} ms   (target ~150 ms)")
     print(f"verify after a spec change (no memo)   {cold * 1000:7.0f} ms   peak RSS {cold_rss // 1024} MiB")
 
+    if args.no_kbuild:
+        return 0
     if not (args.tree / HEADER).is_file():
         print(f"no kernel tree at {args.tree}: run scripts/fetch-kernels for the rebuild comparison")
         return 0

@@ -24,7 +24,7 @@ FETCH = ROOT / "scripts" / "fetch-kernels"
 # are (or link to) trees you already have, and nothing is fetched.
 KERNELS = cache_root() / "kernels"
 
-TREE_FIXTURES = ("tree_612", "tree_sid", "prepatch_612_spec")
+TREE_FIXTURES = ("tree_612", "tree_sid", "prepatch_612_spec", "vmlinux_sid")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -101,3 +101,19 @@ def prepatch_612_spec(tree_612: Path, tmp_path_factory: pytest.TempPathFactory) 
     spec = tmp_path_factory.mktemp("prepatch") / PREPATCH_612.name
     spec.write_text(text.rstrip("\n") + "\n    comment: |\n" + comment, encoding="utf-8")
     return spec
+
+
+FETCH_VMLINUX = ROOT / "scripts" / "fetch-vmlinux"
+
+
+@pytest.fixture(scope="session")
+def vmlinux_sid(tree_sid: Path) -> Path:
+    """Debian sid's compiled cloud-amd64 kernel as an ELF vmlinux (with .BTF), extracted by the
+    sid tree's own scripts/extract-vmlinux (scripts/fetch-vmlinux). Never modify it."""
+    link = KERNELS / "vmlinux-sid"
+    if not link.is_file():
+        env = {**os.environ, "MIRRORGEN_CACHE": str(KERNELS.parent)}
+        proc = subprocess.run([str(FETCH_VMLINUX)], capture_output=True, text=True, check=False, env=env)
+        if proc.returncode != 0 or not link.is_file():
+            unavailable(f"Debian sid vmlinux: {proc.stderr.strip()[-300:]}")
+    return link.resolve()

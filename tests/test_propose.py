@@ -308,7 +308,10 @@ def test_retyping_within_the_host_word_is_breaking(
     spec = spec_repo(tmp_path)
     edit(spec, "{name: pp_magic, type: unsigned long}", "{name: pp_magic, type: u32}")
     code, doc = run.json(spec)
+    # verify checks sizes too: a u32 does not fill the 8-byte host word on 64-bit ABIs.
     assert code == 1
+    [short] = by_rule(doc, "size-mismatch")
+    assert short["message"].startswith("pp_magic (u32) does not fill struct page's pp_magic: 4 bytes")
     [retyped] = by_rule(doc, "field-retyped")
     assert retyped["severity"] == "error"
     assert retyped["message"] == "pp_magic changes type from unsigned long to u32"

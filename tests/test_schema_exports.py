@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from codegen.spec.schema_exports import render_exports
+from codegen.specfiles import host_model_path
 from tests.conftest import ROOT
 
 EDITOR_SCHEMA = ROOT / "specs" / "schema.json"
@@ -47,7 +48,7 @@ def test_every_spec_in_the_repository_is_checked_here() -> None:
     for spec in SHIPPED_SPECS:
         host = yaml.safe_load(spec.read_text(encoding="utf-8"))["host"]
         if "model" in host:
-            models.add((spec.parent / host["model"]).resolve())
+            models.add(host_model_path(spec, host["model"]).resolve())
     assert SHIPPED_SPECS and models <= found
     assert {p.resolve() for p in SHIPPED_SPECS} == found - models
 

@@ -23,6 +23,7 @@ from tests.conftest import ROOT
 SPEC = ROOT / "specs" / "netmem.yaml"
 MODEL = ROOT / "specs" / "hosts" / "page.yaml"
 ALL = [abi.name for abi in ABIS]
+WIDE = ["x86_64", "aarch64", "riscv64", "s390x", "powerpc64", "loongarch64"]
 
 
 def mirrorgen(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -100,7 +101,7 @@ def test_json_has_the_layout_of_every_abi(tmp_path: Path) -> None:
 def test_the_translation_unit_holds_the_generated_text_verbatim() -> None:
     spec = load_spec(SPEC)
     regions = format_regions(spec)
-    text = verify_tu(model(), spec, region_files(spec, regions))
+    text = verify_tu(model().data, spec, region_files(spec, regions))
     for _, region in regions:
         assert region in text
     assert "struct page {" in text and "#line" in text
@@ -131,7 +132,9 @@ def test_an_extra_long_overflows_the_size_limit_on_64_bit_only(tmp_path: Path) -
     spec = variant(tmp_path, "extra", lambda t: replace_once(t, REF, REF + extra))
     proc = mirrorgen("verify", str(spec))
     assert proc.returncode == 1
-    (finding,) = proc.stderr.splitlines()
+    # A long over the 4-byte _mapcount is also the wrong size, on every ABI with an 8-byte long.
+    finding, sized = proc.stderr.splitlines()
+    assert sized.endswith("[size-mismatch]") and "8 bytes (align 8) over 4 bytes (align 4)" in sized
     host = model()
     wide = [abi for abi in ALL if host.size("flags", abi) == 8]
     narrow = [abi for abi in ALL if abi not in wide]
@@ -144,22 +147,63 @@ def test_an_extra_long_overflows_the_size_limit_on_64_bit_only(tmp_path: Path) -
     )
     failing = finding.split(" on ", 1)[1].split(" (on ")[0].split(", ")
     assert failing == wide and not set(failing) & set(narrow)
-    assert f"FAILED: 1 of 15 asserts fail on 6 of 11 ABIs ({', '.join(wide)})" in proc.stdout
-
-
-def test_an_unknown_type_is_reported_at_its_field(tmp_path: Path) -> None:
-    dma = "    - {name: dma_addr, type: unsigned long}\n"
-    spec = variant(
-        tmp_path, "dma", lambda t: replace_once(t, dma, dma.replace("unsigned long", "dma_addr_t"))
+    assert f"FAILED: 1 of 15 asserts fail, 1 field of the wrong size on 6 of 11 ABIs ({', '.join(wide)})" in (
+        proc.stdout
     )
-    proc = mirrorgen("verify", str(spec), "--abi", "x86_64")
+
+
+DMA = "    - {name: dma_addr, type: unsigned long}\n"
+
+
+def test_dma_addr_t_holds_with_its_size_per_abi(tmp_path: Path) -> None:
+    """The README's example: dma_addr retyped to dma_addr_t (u64 on 64-bit ABIs, u32 on 32-bit
+    ones with CONFIG_ARCH_DMA_ADDR_T_64BIT off) fills the host word on every ABI."""
+    spec = variant(
+        tmp_path, "dma", lambda t: replace_once(t, DMA, DMA.replace("unsigned long", "dma_addr_t"))
+    )
+    out = tmp_path / "out.json"
+    proc = mirrorgen("verify", str(spec), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    out.write_text(proc.stdout, encoding="utf-8")
+    for entry in json.loads(proc.stdout)["specs"][0]["abis"]:
+        (field,) = [f for f in entry["structs"]["netmem_desc"]["fields"] if f["name"] == "dma_addr"]
+        word = 8 if entry["abi"] in WIDE else 4
+        assert (field["type"], field["size"], field["align"]) == ("dma_addr_t", word, word), entry["abi"]
+        assert (field["host_size"], field["host_align"]) == (word, word)
+
+
+def test_an_unknown_type_is_bad_input_at_its_line(tmp_path: Path) -> None:
+    spec = variant(tmp_path, "foo", lambda t: replace_once(t, DMA, DMA.replace("unsigned long", "foo_t")))
+    proc = mirrorgen("verify", str(spec))
+    assert proc.returncode == 2 and proc.stdout == ""
+    line = line_of(spec, "name: dma_addr")
+    assert proc.stderr == (
+        f"{spec}:{line}:14: unknown type foo_t: give --tree KDIR so it can be read from the kernel\n"
+    )
+
+
+def test_an_int_over_a_long_fails_on_64_bit_abis_naming_both_sizes(tmp_path: Path) -> None:
+    spec = variant(tmp_path, "int", lambda t: replace_once(t, DMA, DMA.replace("unsigned long", "int")))
+    proc = mirrorgen("verify", str(spec))
     assert proc.returncode == 1
     (error,) = proc.stderr.splitlines()
-    assert error.startswith(f"{spec}:{line_of(spec, 'name: dma_addr')}:")
-    assert (
-        "on x86_64: unknown type name 'dma_addr_t' in `dma_addr_t dma_addr;` (13 more errors follow" in error
+    assert error == (
+        f"{spec}:{line_of(spec, 'name: dma_addr')}:14: error: dma_addr (int) does not fill struct page's "
+        f"dma_addr: 4 bytes (align 4) over 8 bytes (align 8) on {', '.join(WIDE)} [size-mismatch]"
     )
-    assert error.endswith("[compile-error]")
+    assert "32     4  dma_addr             dma_addr, 8 bytes, align 8  <-- size mismatch" in proc.stdout
+    assert f"1 field of the wrong size on 6 of 11 ABIs ({', '.join(WIDE)})" in proc.stdout
+
+
+def test_a_struct_member_of_the_host_word_size_passes(tmp_path: Path) -> None:
+    """zpdesc's case: an `unsigned long` over a one-word struct (memdesc_flags_t in 7.x) has its
+    size and alignment; here atomic_long_t over the model's unsigned long `flags`."""
+    flags = "    - {name: _flags, type: unsigned long, host: flags}\n"
+    spec = variant(
+        tmp_path, "word", lambda t: replace_once(t, flags, flags.replace("unsigned long", "atomic_long_t"))
+    )
+    proc = mirrorgen("verify", str(spec))
+    assert proc.returncode == 0, proc.stderr
 
 
 def test_abi_subset_accepts_kernel_arch_names() -> None:

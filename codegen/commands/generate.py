@@ -43,7 +43,7 @@ def _check_host_fields(spec: Spec) -> None:
     """A mirror field that overlays no field of the host model is bad input here too, not only
     for verify: the asserts generated for it could never compile. Without a model file to read
     (none named, or not found), verify is the one to say so."""
-    from codegen.verify.hostmodel import load_host_model, model_file
+    from codegen.spec.hostload import model_file, spec_host_struct
 
     if spec.host.model is not None and model_file(spec).is_file():
-        load_host_model(spec)
+        spec_host_struct(spec)

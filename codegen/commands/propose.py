@@ -124,7 +124,10 @@ def _edit(spec_file: SpecFile, args: argparse.Namespace) -> str:
     doc = loads(raw, spec_file.display)
     spec = build(doc, spec_file.name)
     edited = add(raw, doc, spec, Addition(args.add, args.host_field, args.after, args.to))
-    parse_spec(edited.text, spec_file.display, spec_file.name)  # a bad edit writes nothing (exit 2)
+    from codegen.verify.ktypes import check_spec_types
+
+    # A bad edit writes nothing (exit 2), and neither does a type verify cannot lay out.
+    check_spec_types(parse_spec(edited.text, spec_file.display, spec_file.name))
     write_if_changed(spec_file.path, edited.text)
     return (f"propose: wrote {spec_file.display}: {edited.type} {edited.name} added to struct "
             f"{edited.struct} at line {edited.line}")

@@ -17,6 +17,11 @@ class Arch:
     defconfig: str  # the defconfig file make picks, relative to the tree
     abi: str  # the verify ABI with the same layout (for the host-model probe)
 
+    @property
+    def srcarch(self) -> str:
+        """The directory under arch/ (x86_64 and i386 share arch/x86)."""
+        return "x86" if self.make_arch in ("x86_64", "i386") else self.make_arch
+
     def cross_compile(self) -> str:
         """CROSS_COMPILE=, empty on a host of the same machine."""
         return "" if platform.machine() == self.machine else f"{self.triplet}-"

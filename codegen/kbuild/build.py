@@ -42,28 +42,9 @@ def build_arch(
 
     configured = not builddir.config_fresh(tree, out, arch)
     if configured:
-        say(f"{arch.name}: configuring (defconfig, then enable {', '.join(builddir.ENABLE)})")
-        steps = [
-            ("defconfig", _make(tree, out, arch, ["defconfig"])),
-            (
-                "scripts/config",
-                [
-                    str(tree / "scripts" / "config"),
-                    "--file",
-                    str(out / ".config"),
-                    *(arg for opt in builddir.ENABLE for arg in ("--enable", opt)),
-                ],
-            ),
-            ("olddefconfig", _make(tree, out, arch, ["olddefconfig"])),
-        ]
-        for step, argv in steps:
-            code, output = _run(argv, log)
-            if code:
-                return result(False, True, step, output)
-        missing = builddir.missing_options(out)
-        if missing:
-            return result(False, True, "config", f"still off after olddefconfig: {', '.join(missing)}")
-        builddir.mark_configured(out, arch)
+        failure = configure(tree, out, arch, log, say)
+        if failure is not None:
+            return result(False, True, *failure)
     say(f"{arch.name}: building {' '.join(objects)}")
     code, output = _run(_make(tree, out, arch, [f"-j{os.cpu_count() or 1}", *objects]), log)
     if code:
@@ -75,6 +56,38 @@ def build_arch(
         if code:
             return result(False, configured, "probe", output)
     return result(True, configured)
+
+
+def configure(tree: Path, out: Path, arch: Arch, log: Path, say: Say) -> tuple[str, str] | None:
+    """defconfig, our options, olddefconfig: None, or the failing step and its output."""
+    say(f"{arch.name}: configuring (defconfig, then enable {', '.join(builddir.ENABLE)})")
+    steps = [
+        ("defconfig", _make(tree, out, arch, ["defconfig"])),
+        (
+            "scripts/config",
+            [
+                str(tree / "scripts" / "config"),
+                "--file",
+                str(out / ".config"),
+                *(arg for opt in builddir.ENABLE for arg in ("--enable", opt)),
+            ],
+        ),
+        ("olddefconfig", _make(tree, out, arch, ["olddefconfig"])),
+    ]
+    for step, argv in steps:
+        code, output = _run(argv, log)
+        if code:
+            return step, output
+    missing = builddir.missing_options(out)
+    if missing:
+        return "config", f"still off after olddefconfig: {', '.join(missing)}"
+    builddir.mark_configured(out, arch)
+    return None
+
+
+def make(tree: Path, out: Path, arch: Arch, args: list[str], log: Path) -> tuple[int, str]:
+    """One make run in the arch's O= directory, logged."""
+    return _run(_make(tree, out, arch, args), log)
 
 
 def _make(tree: Path, out: Path, arch: Arch, args: list[str]) -> list[str]:

@@ -16,10 +16,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from codegen.errors import InputError
 from codegen.report import Finding
 from codegen.spec.model import Spec
-from codegen.specfiles import display_path
 from codegen.verify.abis import Abi
 from codegen.verify.clangtu import FieldLayout, StructLayout, compile_c
 from codegen.verify.evaluate import AbiResult
@@ -39,20 +37,9 @@ class Verified:
 def host_model(spec: Spec) -> HostModel:
     """The spec's host model. Unlike verify, a mirror field naming a host field the model
     lacks is not bad input here: it is what the no-host-field rule reports."""
-    from codegen.verify.hostmodel import load_host_model, load_model_file, model_file
+    from codegen.verify.hostmodel import load_host_model
 
-    path = model_file(spec)
-    if spec.host.model is None or not path.is_file():
-        load_host_model(spec)  # raises the located error for a missing model
-    model = load_model_file(path, display_path(path.resolve()))
-    if model.struct != spec.host.struct:
-        load_host_model(spec)
-    limit = spec.mirror.size_limit
-    if limit and limit.host_field not in model.fields:
-        raise InputError(limit.loc.path, limit.loc.line, limit.loc.col,
-                         f"size limit '{limit.host_field}' is not in {model.path} "
-                         f"(known: {', '.join(model.fields)})")
-    return model
+    return load_host_model(spec, mirror_fields=False)
 
 
 def verify_new(spec: Spec, model: HostModel, abis: Sequence[Abi]) -> Verified:
@@ -60,8 +47,8 @@ def verify_new(spec: Spec, model: HostModel, abis: Sequence[Abi]) -> Verified:
     propose already made it for these exact bytes (it is the file on disk: --add writes first)."""
     from codegen.specfiles import SpecFile
     from codegen.verify.evaluate import evaluate, findings
-    from codegen.verify.plan import cached_plan, remember_plan
     from codegen.verify.planner import plan_for
+    from codegen.verify.planstore import cached_plan, remember_plan
 
     spec_file = SpecFile(Path(spec.path).resolve(), spec.path)
     plan = cached_plan(spec_file)
@@ -124,7 +111,7 @@ def _compile_layouts(old: Spec | None, model: HostModel,
         text, tags = model.c_text, [model.struct]
     else:
         regions = region_files(old, [(r.name, r.text) for r in render_regions(old)])
-        text, tags = verify_tu(model, old, regions), [model.struct, *tags_of(old)]
+        text, tags = verify_tu(model.data, old, regions), [model.struct, *tags_of(old)]
     with ThreadPoolExecutor(max_workers=min(len(abis), os.cpu_count() or 1, 4)) as pool:
         compiled = list(pool.map(lambda abi: compile_c(text, abi.triple, flatten=tags).structs, abis))
     hosts = {abi.name: structs[model.struct] for abi, structs in zip(abis, compiled, strict=True)}

@@ -16,6 +16,7 @@ from typing import Any
 from codegen.errors import UsageError
 
 SOURCE_NAME = "mirrorgen-verify.c"
+HOST_FILE = "<host model>"  # the host model's #line file name in the translation unit
 _EVALUATES = re.compile(r"expression evaluates to '(.*)'\Z")
 _LINE = re.compile(r'#line (\d+) "([^"]*)"')
 
@@ -45,6 +46,7 @@ class FieldLayout:
     type: str
     offset: int  # bytes
     size: int  # bytes
+    align: int  # bytes: the member type's alignment
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class Compiled:
     errors: tuple[Diagnostic, ...]
     structs: dict[str, StructLayout]  # the structs asked to flatten
     offsets: dict[str, dict[str, int]]  # struct -> named member -> byte offset, as asked
+    members: dict[str, dict[str, FieldLayout]]  # the same members, placed with size and alignment
     sizes: dict[str, int]  # sizeof each struct asked about
     static_asserts: dict[str, int]  # file -> static asserts clang parsed there
 
@@ -70,7 +73,7 @@ class Compiled:
 _local = threading.local()
 
 
-def _index() -> Any:
+def index() -> Any:
     """One libclang index per thread: `verify` parses the ABIs on a small thread pool."""
     index = getattr(_local, "index", None)
     if index is None:
@@ -94,13 +97,14 @@ def compile_c(
 
     args = ["-target", triple, "-ffreestanding", "-nostdinc", "-std=gnu11", "-w"]
     try:
-        tu = _index().parse(SOURCE_NAME, args=args, unsaved_files=[(SOURCE_NAME, text)])
+        tu = index().parse(SOURCE_NAME, args=args, unsaved_files=[(SOURCE_NAME, text)])
     except TranslationUnitLoadError:
         raise UsageError(f"libclang cannot parse for target '{triple}'") from None
     flat, asked = set(flatten), dict(offsets or {})
     where = presumed(text)
     layouts: dict[str, StructLayout] = {}
     found: dict[str, dict[str, int]] = {}
+    members: dict[str, dict[str, FieldLayout]] = {}
     sizes: dict[str, int] = {}
     asserts: dict[str, int] = {}
     for cursor in tu.cursor.get_children():
@@ -110,15 +114,14 @@ def compile_c(
         elif cursor.kind == CursorKind.STRUCT_DECL and cursor.is_definition():
             tag = cursor.spelling
             if tag in flat:
-                layouts[tag] = _layout(cursor)
+                layouts[tag] = layout_of(cursor)
             if tag in asked:
-                # get_offset searches anonymous members too; it counts bits, < 0 if absent.
-                bits = {m: cursor.type.get_offset(m) for m in asked[tag]}
-                found[tag] = {m: b // 8 for m, b in bits.items() if b >= 0}
+                members[tag] = _members(cursor.type, set(asked[tag]))
+                found[tag] = {name: placed.offset for name, placed in members[tag].items()}
             if tag in flat or tag in asked:
                 sizes[tag] = cursor.type.get_size()
     errors = tuple(_diagnostic(d, where) for d in tu.diagnostics if d.severity >= 3)
-    return Compiled(errors, layouts, found, sizes, asserts)
+    return Compiled(errors, layouts, found, members, sizes, asserts)
 
 
 def _diagnostic(diag: Any, where: _Presumed) -> Diagnostic:
@@ -153,16 +156,29 @@ class _Presumed:
         return name, first + line - start
 
 
-def _layout(cursor: Any) -> StructLayout:
+def layout_of(cursor: Any) -> StructLayout:
     fields: list[FieldLayout] = []
     _flatten(cursor.type, 0, fields)
     return StructLayout(cursor.spelling, cursor.type.get_size(), cursor.type.get_align(), tuple(fields))
 
 
-def _flatten(record: Any, base: int, out: list[FieldLayout]) -> None:
+def _flatten(record: Any, base: int, out: list[FieldLayout], only: set[str] | None = None) -> None:
     for field in record.get_fields():
+        # is_anonymous() is also true of a named member whose struct type has no tag; an
+        # anonymous member's spelling is clang's "(anonymous at ...)", not an identifier.
+        anonymous = field.is_anonymous() and not field.spelling.isidentifier()
+        if not anonymous and only is not None and field.spelling not in only:
+            continue  # each libclang call costs: measure only what is asked
         offset = base + field.get_field_offsetof() // 8  # clang counts bits
-        if field.is_anonymous():
-            _flatten(field.type, offset, out)
-            continue
-        out.append(FieldLayout(field.spelling, field.type.spelling, offset, field.type.get_size()))
+        if anonymous:
+            _flatten(field.type, offset, out, only)
+        else:
+            kind = field.type
+            out.append(FieldLayout(field.spelling, kind.spelling, offset, kind.get_size(), kind.get_align()))
+
+
+def _members(record: Any, names: set[str]) -> dict[str, FieldLayout]:
+    """The named members, placed; only they are measured, so a big host struct stays cheap."""
+    out: list[FieldLayout] = []
+    _flatten(record, 0, out, names)
+    return {f.name: f for f in out}

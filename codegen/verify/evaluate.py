@@ -8,9 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from codegen.report import Finding
+from codegen.spec.model import Loc
 from codegen.verify.abis import Abi
-from codegen.verify.clangtu import Compiled, Diagnostic, StructLayout, compile_c
-from codegen.verify.plan import HOST_FILE, AssertSite, At, Plan
+from codegen.verify.clangtu import HOST_FILE, Compiled, Diagnostic, FieldLayout, StructLayout, compile_c
+from codegen.verify.plan import AssertSite, Plan
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class AbiResult:
     abi: Abi
     structs: dict[str, StructLayout]  # mirror and alias, by tag
     host: dict[str, int]  # offsets of the host fields the spec names
+    host_fields: dict[str, FieldLayout]  # the same fields, with size and alignment
     host_size: int
     failed: dict[AssertSite, str | None]  # failing asserts -> clang's evaluated values
     errors: tuple[Diagnostic, ...]  # anything else clang refused
@@ -55,7 +57,9 @@ def _one(compiled: Compiled, abi: Abi, plan: Plan) -> AbiResult:
                 message = f"clang saw {seen} static asserts, expected {expected}"
                 errors.append(Diagnostic(file, 1, 1, message, ()))
     host = compiled.offsets.get(plan.host, {})
-    return AbiResult(abi, compiled.structs, host, compiled.sizes.get(plan.host, 0), failed, tuple(errors))
+    placed = compiled.members.get(plan.host, {})
+    size = compiled.sizes.get(plan.host, 0)
+    return AbiResult(abi, compiled.structs, host, placed, size, failed, tuple(errors))
 
 
 def findings(plan: Plan, results: list[AbiResult]) -> list[Finding]:
@@ -73,11 +77,50 @@ def findings(plan: Plan, results: list[AbiResult]) -> list[Finding]:
                 at, why = _crossing(plan, site, results)
             text = f"{site.text} fails: {where}{why}"
             out.append(Finding(at.path, at.line, at.col, "assert-failed", "error", text))
+    out += _size_mismatches(plan, results)
     out += _compile_errors(plan, results)
     return out
 
 
-def _crossing(plan: Plan, site: AssertSite, results: list[AbiResult]) -> tuple[At, str]:
+def size_mismatches(plan: Plan, result: AbiResult) -> int:
+    return sum(1 for a, b in mirror_fields(plan, result) if (a.size, a.align) != (b.size, b.align))
+
+
+def mirror_fields(plan: Plan, result: AbiResult) -> list[tuple[FieldLayout, FieldLayout]]:
+    """(mirror field, the host field it overlays) as placed on this ABI, each field once."""
+    seen: dict[str, tuple[FieldLayout, FieldLayout]] = {}
+    for layout in result.structs.values():
+        for placed in layout.fields:
+            field = plan.field(placed.name)
+            host = result.host_fields.get(field.host) if field else None
+            if host is not None and placed.name not in seen:
+                seen[placed.name] = (placed, host)
+    return list(seen.values())
+
+
+def _size_mismatches(plan: Plan, results: list[AbiResult]) -> list[Finding]:
+    """A mirror field must have the size and alignment of the host word it overlays."""
+    by_field: dict[str, dict[str, list[str]]] = {}
+    for result in results:
+        for mine, host in mirror_fields(plan, result):
+            if (mine.size, mine.align) != (host.size, host.align):
+                what = (
+                    f"{mine.size} bytes (align {mine.align}) over {host.size} bytes (align {host.align})"
+                )
+                by_field.setdefault(f"{mine.name} ({mine.type})", {}).setdefault(what, []).append(
+                    result.abi.name
+                )
+    out = []
+    for shown, whats in by_field.items():
+        field = plan.field(shown.split(" ")[0])
+        assert field is not None  # mirror_fields only yields the plan's fields
+        where = "; ".join(f"{what} on {', '.join(names)}" for what, names in whats.items())
+        text = f"{shown} does not fill struct {plan.host}'s {field.host}: {where}"
+        out.append(Finding(field.at.path, field.at.line, field.at.col, "size-mismatch", "error", text))
+    return out
+
+
+def _crossing(plan: Plan, site: AssertSite, results: list[AbiResult]) -> tuple[Loc, str]:
     """The first mirror field that ends past the size limit, on the first ABI where the assert fails."""
     failing = next(r for r in results if site in r.failed)
     end = failing.host.get(plan.limit.host_field) if plan.limit else None
@@ -113,7 +156,7 @@ def _compile_errors(plan: Plan, results: list[AbiResult]) -> list[Finding]:
     return out
 
 
-def _spec_line(plan: Plan, file: str, line: int) -> At:
+def _spec_line(plan: Plan, file: str, line: int) -> Loc:
     """The spec line behind a generated line: an assert's field, a member's field, else the mirror block."""
     site = next((s for s in plan.sites if s.covers(file, line)), None)
     if site:

@@ -5,16 +5,14 @@ from __future__ import annotations
 from codegen import memo
 from codegen.pipeline import format_regions
 from codegen.spec import load_spec
-from codegen.spec.model import Loc, Spec
+from codegen.spec.hostload import model_file
+from codegen.spec.model import Spec
 from codegen.specfiles import SpecFile
-from codegen.verify.hostmodel import HostModel, load_host_model, model_file
-from codegen.verify.plan import At, Limit, MirrorField, Plan
+from codegen.verify.hostmodel import HostModel, load_host_model
+from codegen.verify.ktypes import check_spec_types
+from codegen.verify.plan import Limit, MirrorField, Plan
 from codegen.verify.sites import assert_sites
 from codegen.verify.tu import region_files, verify_tu
-
-
-def at(loc: Loc) -> At:
-    return At(loc.path, loc.line, loc.col)
 
 
 def make_plan(spec_file: SpecFile) -> Plan:
@@ -24,6 +22,7 @@ def make_plan(spec_file: SpecFile) -> Plan:
 
 def plan_for(spec: Spec, model: HostModel) -> Plan:
     """The plan of a loaded spec (also one parsed from memory, as `propose` does)."""
+    check_spec_types(spec)
     regions = region_files(spec, format_regions(spec))
     limit = spec.mirror.size_limit
     model_path = model_file(spec).resolve()
@@ -36,15 +35,16 @@ def plan_for(spec: Spec, model: HostModel) -> Plan:
         host=spec.host.struct,
         mirror=spec.mirror.struct,
         alias=spec.alias.struct if spec.alias else None,
-        fields=tuple(MirrorField(f.name, f.host, at(f.loc)) for f in spec.mirror.fields),
-        limit=Limit(limit.host_field, at(limit.loc)) if limit else None,
-        members=tuple((m.name, at(m.loc)) for m in spec.alias.members) if spec.alias else (),
-        at=at(spec.mirror.loc),
+        fields=tuple(MirrorField(f.name, f.host, f.loc) for f in spec.mirror.fields),
+        limit=Limit(limit.host_field, limit.loc) if limit else None,
+        members=tuple((m.name, m.loc) for m in spec.alias.members) if spec.alias else (),
+        at=spec.mirror.loc,
         model=model.path,
         model_file=str(model_path),
         model_digest=model_digest,
         model_cols=tuple((f.loc.line, f.loc.col) for f in model.fields.values()),
         regions=tuple(regions),
         sites=tuple(assert_sites(spec, regions)),
-        text=verify_tu(model, spec, regions),
+        text=verify_tu(model.data, spec, regions),
     )
+

@@ -6,8 +6,8 @@ import re
 
 from codegen.errors import InputError
 from codegen.render import ALIAS_ASSERTS, MIRROR
-from codegen.spec.model import AssertBlock, Loc, Spec
-from codegen.verify.plan import AssertSite, At, RegionFile
+from codegen.spec.model import AssertBlock, Spec
+from codegen.verify.plan import AssertSite, RegionFile
 
 __all__ = ["AssertSite", "assert_sites"]
 
@@ -24,7 +24,7 @@ def assert_sites(spec: Spec, regions: list[RegionFile]) -> list[AssertSite]:
             if block and text.startswith(f"{block.macro}("):
                 sites.append(_use_site(spec, region, block, first, last, text))
             elif region.name == MIRROR and text.startswith("static_assert(") and spec.mirror.size_limit:
-                limit = _at(spec.mirror.size_limit.loc)
+                limit = spec.mirror.size_limit.loc
                 sites.append(AssertSite(region.file, first, last, text, limit, None))
     return sites
 
@@ -38,7 +38,7 @@ def _use_site(
         raise InputError(
             spec.path, block.loc.line, block.loc.col, f"generated '{text}' matches no field of the spec"
         )
-    return AssertSite(region.file, first, last, text, _at(pair[2].loc), pair[2].name)
+    return AssertSite(region.file, first, last, text, pair[2].loc, pair[2].name)
 
 
 def _statements(text: str) -> list[tuple[int, int, str]]:
@@ -58,7 +58,3 @@ def _statements(text: str) -> list[tuple[int, int, str]]:
             i = j
         i += 1
     return out
-
-
-def _at(loc: Loc) -> At:
-    return At(loc.path, loc.line, loc.col)

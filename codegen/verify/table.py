@@ -19,22 +19,29 @@ class Row:
     size: int
     name: str
     type: str
+    align: int
     host: str | None  # the host field this one overlays
     host_offset: int | None
+    host_size: int | None
+    host_align: int | None
 
 
 def rows(plan: Plan, result: AbiResult, tag: str) -> list[Row]:
     out: list[Row] = []
     for placed in result.structs[tag].fields:
         field = plan.field(placed.name)
+        host = result.host_fields.get(field.host) if field else None
         out.append(
             Row(
                 placed.offset,
                 placed.size,
                 placed.name,
                 placed.type,
+                placed.align,
                 field.host if field else None,
                 result.host.get(field.host) if field else None,
+                host.size if host else None,
+                host.align if host else None,
             )
         )
     return out
@@ -51,10 +58,12 @@ def _table(plan: Plan, result: AbiResult, tag: str) -> list[str]:
     for row in rows(plan, result, tag):
         if row.host is None:
             overlay = "-"
-        elif row.host_offset == row.offset:
-            overlay = row.host
-        else:
+        elif row.host_offset != row.offset:
             overlay = f"{row.host}, which is at {row.host_offset}  <-- mismatch"
+        elif (row.host_size, row.host_align) != (row.size, row.align):
+            overlay = f"{row.host}, {row.host_size} bytes, align {row.host_align}  <-- size mismatch"
+        else:
+            overlay = row.host
         lines.append(f"  {row.offset:>6}  {row.size:>4}  {row.name:<20} {overlay}")
     layout: StructLayout = result.structs[tag]
     footer = f"  size {layout.size}, align {layout.align}"
@@ -95,8 +104,11 @@ def layout_data(plan: Plan, results: list[AbiResult]) -> list[dict[str, object]]
                         "type": r.type,
                         "offset": r.offset,
                         "size": r.size,
+                        "align": r.align,
                         "host": r.host,
                         "host_offset": r.host_offset,
+                        "host_size": r.host_size,
+                        "host_align": r.host_align,
                     }
                     for r in rows(plan, result, tag)
                 ],

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Any
 
 from codegen.render import render
+from codegen.spec.host import HostStruct
 from codegen.spec.model import Spec
-from codegen.verify.plan import HOST_FILE, RegionFile
-
-if TYPE_CHECKING:
-    from codegen.verify.hostmodel import HostModel
+from codegen.verify.clangtu import HOST_FILE, StructLayout
+from codegen.verify.ktypes import RECORDS, TYPEDEFS
+from codegen.verify.plan import RegionFile
 
 _TAG = re.compile(r"\b(struct|union|enum) ([A-Za-z_]\w*)")
 
@@ -31,7 +32,12 @@ def _tags(types: Iterable[str]) -> dict[str, list[str]]:
     for ctype in types:
         for kind, tag in _TAG.findall(ctype):
             found[kind].add(tag)
+    found["struct"] -= {r.tag for r in RECORDS}
     return {f"{kind}_tags": sorted(tags) for kind, tags in found.items()}
+
+
+def _prelude(types: Iterable[str]) -> dict[str, Any]:
+    return {"typedefs": TYPEDEFS, "records": RECORDS, "tree_host": None, "tree_types": [], **_tags(types)}
 
 
 def _spec_types(spec: Spec) -> list[str]:
@@ -41,11 +47,29 @@ def _spec_types(spec: Spec) -> list[str]:
     return types
 
 
-def host_tu(model: HostModel) -> str:
+def host_tu(model: HostStruct) -> str:
     types = [f.type for f in model.fields.values()]
-    return render("verify/tu.c.j2", model=model, host_file=HOST_FILE, regions=[], **_tags(types))
+    return render("verify/tu.c.j2", model=model, host_file=HOST_FILE, regions=[], **_prelude(types))
 
 
-def verify_tu(model: HostModel, spec: Spec, regions: list[RegionFile]) -> str:
+def verify_tu(model: HostStruct, spec: Spec, regions: list[RegionFile]) -> str:
     types = [f.type for f in model.fields.values()] + _spec_types(spec)
-    return render("verify/tu.c.j2", model=model, host_file=HOST_FILE, regions=regions, **_tags(types))
+    return render("verify/tu.c.j2", model=model, host_file=HOST_FILE, regions=regions, **_prelude(types))
+
+
+@dataclass(frozen=True)
+class TreeType:
+    """A type the built-in table lacks, as a kernel tree lays it out on one ABI."""
+
+    name: str  # as the spec writes it
+    tag: str | None  # for `struct TAG`
+    size: int
+    align: int
+
+
+def tree_tu(host: StructLayout, types: list[TreeType], spec: Spec, regions: list[RegionFile]) -> str:
+    """The same translation unit, with the host and the table's missing types from a kernel tree."""
+    prelude = _prelude(_spec_types(spec))
+    prelude["struct_tags"] = [t for t in prelude["struct_tags"] if all(t != x.tag for x in types)]
+    prelude.update(tree_host=host, tree_types=types)
+    return render("verify/tu.c.j2", host_file=HOST_FILE, regions=regions, **prelude)
