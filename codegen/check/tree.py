@@ -73,6 +73,10 @@ def _check_one(root: Path, tree: Path, spec_file: SpecFile, key: str) -> Outcome
         outcome.findings += [Finding(target.relative, line, 1, "region-overlap", "error", why)
                              for line, why in plan.overlaps]
         return outcome
+    if plan.foreign:  # apply refuses: the text is a human's, and only a human can move it
+        outcome.findings += [Finding(target.relative, line, 1, "foreign-text", "error", why)
+                             for line, why in plan.foreign]
+        return outcome
     if not plan.unplaceable:  # apply would refuse: a human has to add the missing anchor first
         outcome.fix = f"mirrorgen apply --tree {tree.as_posix()} {spec_file.display}"
     outcome.diff = unified(_raw(plan.header), _raw(plan.result()), target.relative)

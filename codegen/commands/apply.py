@@ -72,6 +72,9 @@ def _plan_all(root: Path, shown_tree: str, spec_files: list[SpecFile]) -> dict[P
         if plan.overlaps:
             line, why = plan.overlaps[0]
             raise InputError(shown, line, 1, f"{why}; refusing to rewrite it")
+        if plan.foreign:
+            line, why = plan.foreign[0]
+            raise InputError(shown, line, 1, f"{why}; refusing to rewrite it")
         if plan.unplaceable:
             name, why = plan.unplaceable[0]
             raise InputError(shown, 1, 1, f"cannot insert region {name}: {why}")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from codegen.place.anchors import scan
+from codegen.place.ownership import foreign_text, keep_decorations
 from codegen.place.regions import Insertion, insertion_point, label, locate, overlaps
 from codegen.spec.model import Spec
 
@@ -41,10 +42,11 @@ class Plan:
     changes: list[Change] = field(default_factory=list)
     unplaceable: list[tuple[str, str]] = field(default_factory=list)  # (region label, why)
     overlaps: list[tuple[int, str]] = field(default_factory=list)  # (line, why): nothing can be spliced
+    foreign: list[tuple[int, str]] = field(default_factory=list)  # (line, what): human text in a region
 
     @property
     def in_step(self) -> bool:
-        return not self.edits and not self.unplaceable and not self.overlaps
+        return not self.edits and not self.unplaceable and not self.overlaps and not self.foreign
 
     @property
     def edits(self) -> list[Change]:
@@ -72,9 +74,21 @@ def plan(header: bytes, spec: Spec, expected: list[tuple[str, str]], shown: str)
         return out
     wanted = {name: text.encode().replace(b"\n", out.newline) for name, text in expected}
     for region, span in spans.items():
+        name = label(region, spec, span)
+        if span is not None:
+            found = foreign_text(anchors, span.pieces, span.start, span.end)
+            if found is not None:
+                line, what = found
+                out.foreign.append((line, f"region {name} holds {what}, which the spec does not "
+                                          "generate; move it out of the region or remove it"))
+    if out.foreign:
+        return out
+    for region, span in spans.items():
         new = wanted.get(region)
         name = label(region, spec, span)
         if span is not None:
+            struct = next((p for p in span.pieces if p.kind == "struct"), None)
+            new = keep_decorations(new, struct) if new is not None else None
             old = header[span.start : span.end]
             if new is None:
                 start, end = _with_separator(header, span.start, span.end)
