@@ -33,7 +33,8 @@ _SIZE = re.compile(
     rb"struct\s+\w+\s*,\s*\w+\s*\)\s*\)\s*;\Z"
 )
 # A member the spec's type grammar can express: identifiers and '*' only, then one name.
-_FIELD = re.compile(rb"[A-Za-z_][\w \t*]*[ \t*][A-Za-z_]\w*\s*;\Z")
+_FIELD = re.compile(rb"(?!.*\b(?:extern|static|typedef|register|inline|auto|_Thread_local)\b)"
+                    rb"[A-Za-z_][\w \t*]*[ \t*][A-Za-z_]\w*\s*;\Z")
 _KINDS = {
     "preproc_include": "an #include",
     "preproc_def": "a #define",
@@ -155,7 +156,10 @@ def _inside(anchors: Anchors, piece: Piece) -> Iterator[tuple[int, str]]:
     body = anchors.text[piece.start : piece.end]
     if piece.kind == "define":
         joined = re.sub(rb"\\\r?\n", b" ", piece.body)
-        if len(piece.params) != 2 or not _DEFINE_BODY.match(joined):
+        # A continued line that is blank ends the macro for the preprocessor (not for tree-sitter).
+        continued = body.rstrip(b"\r\n").split(b"\n")[1:]
+        if any(not line.strip() for line in continued) or len(piece.params) != 2 \
+                or not _DEFINE_BODY.match(joined):
             yield piece.start, f"#define {piece.name} holds text mirrorgen does not generate"
     elif piece.kind == "use" and not _USE.match(body.strip()):
         yield piece.start, f"{piece.name}(...) holds text mirrorgen does not generate"
