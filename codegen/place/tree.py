@@ -102,6 +102,8 @@ def plan(header: bytes, spec: Spec, expected: list[tuple[str, str]], shown: str)
             if isinstance(where, Insertion):
                 # A blank line separates an inserted region from the construct it is put next to.
                 splice = new + out.newline if where.before else out.newline + new
+                if where.before and _after_text(header, where.at):
+                    splice = out.newline + splice  # and from the text above it: no stacked comments
                 out.changes.append(
                     Change(region, name, "insert", where.at, where.at, where.line, new, b"", splice)
                 )
@@ -120,3 +122,11 @@ def _with_separator(header: bytes, start: int, end: int) -> tuple[int, int]:
         if before.endswith(blank) and before[: -len(blank)].endswith(b"\n"):
             return start - len(blank), end
     return start, end
+
+
+def _after_text(header: bytes, at: int) -> bool:
+    """Is the line before offset `at` (a line start) a non-blank one?"""
+    if at == 0:
+        return False
+    previous = header[header.rfind(b"\n", 0, at - 1) + 1 : at]
+    return bool(previous.strip())
