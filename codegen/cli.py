@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
 from collections.abc import Sequence
+from types import FrameType
+from typing import Any
 
 from codegen import __version__
-from codegen.errors import InputError, UsageError
+from codegen.errors import InputError, Terminated, UsageError
 
 # name -> (module, one-line help). Each module defines configure(parser) and run(args).
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -79,6 +83,10 @@ def _input_error(command: str, fmt: str, exc: InputError | UsageError) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 path is printed, not a crash
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     if not args or args[0] not in COMMANDS:
         top = _top_parser()
         parsed = top.parse_args(args)
@@ -92,13 +100,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"mirrorgen {args[0]}", description=help_text)
     module.configure(parser)
     parsed = parser.parse_args(args[1:])
+    fmt = getattr(parsed, "format", "text")
+    previous = _on_sigterm()
     try:
         code: int = module.run(parsed)
         return code
     except (InputError, UsageError) as exc:
-        return _input_error(args[0], getattr(parsed, "format", "text"), exc)
+        return _input_error(args[0], fmt, exc)
     except KeyboardInterrupt:
         return 130
+    except Terminated:
+        return 143
+    except Exception as exc:  # the environment failed under us: one line, never a traceback
+        if os.environ.get("MIRRORGEN_DEBUG"):
+            raise
+        return _input_error(args[0], fmt, UsageError(_environment(exc)))
+    finally:
+        for handler in previous:
+            signal.signal(signal.SIGTERM, handler)
+
+
+def _environment(exc: Exception) -> str:
+    """An unexpected failure, said in one line: what failed and on which file."""
+    if isinstance(exc, OSError):
+        where = f"{os.fsdecode(exc.filename)}: " if exc.filename is not None else ""
+        return f"{where}{exc.strerror or exc}"
+    if isinstance(exc, MemoryError):
+        return "out of memory"
+    if isinstance(exc, RecursionError):
+        return "input nested too deeply"
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise Terminated()
+
+
+def _on_sigterm() -> list[Any]:
+    """SIGTERM unwinds the command (temp files are removed); the old handler is put back after."""
+    try:
+        return [signal.signal(signal.SIGTERM, _terminate)]
+    except ValueError:  # not the main thread (an embedding program): leave signals alone
+        return []
 
 
 if __name__ == "__main__":

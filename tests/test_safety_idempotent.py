@@ -104,7 +104,8 @@ EDITS: dict[str, Edit] = {
 def _bases(tmp: Path, tree_612: Path, tree_sid: Path) -> list[tuple[str, bytes, Path]]:
     """(name, header bytes, spec) starting points, read from the fetched trees."""
     pristine = (tree_612 / HEADER).read_bytes()
-    out = [("6.12 pristine/bundled", pristine, BUNDLED), ("7.2/7.2 spec", (tree_sid / HEADER).read_bytes(), SPEC_72)]
+    out = [("6.12 pristine/bundled", pristine, BUNDLED),
+           ("7.2/7.2 spec", (tree_sid / HEADER).read_bytes(), SPEC_72)]
     for spec in (BUNDLED, SPEC_612):
         tree = _tree(tmp / f"seed-{spec.stem}", pristine, tree_612)
         assert main(["apply", "--tree", str(tree), str(spec)]) == 0

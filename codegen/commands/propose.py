@@ -52,7 +52,12 @@ def run(args: argparse.Namespace) -> int:
         from codegen.place.tree_paths import target_path, tree_root
 
         target = load_spec(spec_file.path, spec_file.display).target.file
-        target_path(tree_root(Path(args.tree)), target, args.tree)
+        root = tree_root(Path(args.tree))
+        header = target_path(root, target, args.tree)
+        if args.output:  # a device, FIFO, directory or one of our own inputs is refused up front
+            from codegen.place.atomic import check_output
+
+            check_output(Path(args.output), _inputs(spec_file, root, header))
     sections: list[str] = []
     if args.add:
         sections.append(_edit(spec_file, args))
@@ -124,7 +129,11 @@ def _patch(proposal: Proposal, spec_file: SpecFile, tree: Path, output: str | No
                 "or --allow RULE on purpose"]
     who = identity(tree)
     text = patch_text(proposal, diff, who, spec_file.display)
-    write_if_changed(Path(output), encode(text))
+    from codegen.place.tree_paths import target_path, tree_root
+
+    root = tree_root(tree)
+    header = target_path(root, spec_file_target(spec_file), tree.as_posix())
+    write_if_changed(Path(output), encode(text), inputs=_inputs(spec_file, root, header))
     subject = next(line for line in text.splitlines() if line.startswith("Subject: "))
     lines = [f"propose: wrote {output} against {shown} ({subject})"]
     if who is None:
@@ -132,3 +141,18 @@ def _patch(proposal: Proposal, spec_file: SpecFile, tree: Path, output: str | No
                      "user.name / user.email): the patch has no From: or Signed-off-by: line; "
                      "add them before sending")
     return lines
+
+
+def spec_file_target(spec_file: SpecFile) -> str:
+    from codegen.spec import load_spec
+
+    return load_spec(spec_file.path, spec_file.display).target.file
+
+
+def _inputs(spec_file: SpecFile, root: Path, header: Path) -> list[Path]:
+    """What propose reads: -o must be none of them."""
+    from codegen.place.atomic import tool_inputs
+    from codegen.place.tree_paths import style_file
+
+    style = style_file(root)
+    return [spec_file.path, header, *tool_inputs(), *([style] if style else [])]
