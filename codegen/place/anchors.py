@@ -60,6 +60,7 @@ class Anchors:
     undefs: dict[str, list[Piece]] = field(default_factory=lambda: defaultdict(list))
     sizes: dict[str, list[Piece]] = field(default_factory=lambda: defaultdict(list))
     foreign: list[Piece] = field(default_factory=list)
+    macros: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # name -> #define offsets
 
     def line_of(self, offset: int) -> int:
         return self.text.count(b"\n", 0, offset) + 1
@@ -82,6 +83,10 @@ def scan(text: bytes) -> Anchors:
                 anchors.foreign.append(_piece("foreign", what, node, node.end_byte))
         elif kind == "preproc_function_def":
             _define(anchors, node)
+        if kind in ("preproc_def", "preproc_function_def"):
+            macro = node.child_by_field_name("name")
+            if macro is not None:
+                anchors.macros[macro.text.decode(errors="replace")].append(node.start_byte)
         elif kind == "preproc_call":
             _undef(anchors, node)
         elif kind == "call_expression":

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from codegen.place.anchors import scan
+from codegen.place.names import refuse_header_macros
 from codegen.place.ownership import foreign_text, keep_decorations
 from codegen.place.regions import Insertion, insertion_point, label, locate, overlaps
 from codegen.spec.model import Spec
@@ -69,6 +70,7 @@ def plan(header: bytes, spec: Spec, expected: list[tuple[str, str]], shown: str)
     """The changes that make `header` hold exactly the `expected` (region, text) pairs."""
     anchors = scan(header)
     spans = locate(anchors, spec, shown)
+    refuse_header_macros(anchors, spec, [(s.start, s.end) for s in spans.values() if s is not None], shown)
     out = Plan(header, newline_of(header), overlaps=overlaps(spans, spec))
     if out.overlaps:
         return out
