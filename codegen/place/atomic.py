@@ -68,13 +68,18 @@ def write_if_changed(path: Path, data: bytes, *, inputs: Iterable[Path] = (),
     """Write `data` to `path` unless it already holds exactly that; True if written."""
     where = shown or path.as_posix()
     st = check_output(path, inputs, shown)
+    created: list[Path] = []  # directories made for this write, removed again if it fails
     try:
         if st is not None and st.st_size == len(data) and path.read_bytes() == data:
             return False
+        created = [d for d in (path.parent, *path.parent.parents) if not d.exists()]
         path.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temps(path.parent, path.name)
         _replace(path, data, st)
     except OSError as exc:
+        for directory in created:  # deepest first
+            with contextlib.suppress(OSError):
+                directory.rmdir()
         raise InputError(where, 1, 1, f"cannot write: {_reason(exc)}") from None
     return True
 
