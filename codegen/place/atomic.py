@@ -70,11 +70,11 @@ def write_if_changed(path: Path, data: bytes, *, inputs: Iterable[Path] = (),
     st = check_output(path, inputs, shown)
     created: list[Path] = []  # directories made for this write, removed again if it fails
     try:
+        remove_stale_temps(path.parent, path.name)  # also when nothing is written
         if st is not None and st.st_size == len(data) and path.read_bytes() == data:
             return False
         created = [d for d in (path.parent, *path.parent.parents) if not d.exists()]
         path.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_temps(path.parent, path.name)
         _replace(path, data, st)
     except OSError as exc:
         for directory in created:  # deepest first
