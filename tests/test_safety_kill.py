@@ -101,7 +101,7 @@ def test_a_signal_during_the_write_removes_the_temp_file(
         time.sleep(1)  # the handler raises here
 
     previous = _on_sigterm()
-    monkeypatch.setattr(atomic.os, "fsync", interrupted)
+    monkeypatch.setattr(os, "fsync", interrupted)
     try:
         with pytest.raises(BaseException) as raised:
             atomic.write_if_changed(target, b"new\n")
