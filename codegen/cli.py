@@ -7,6 +7,7 @@ nothing it does not use. Exit codes: 0 ok, 1 findings or drift, 2 bad input.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import signal
@@ -87,6 +88,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
+    command = f"mirrorgen {args[0]}" if args and args[0] in COMMANDS else "mirrorgen"
+    previous = _on_sigterm()
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        return 130
+    except Terminated:
+        return 143
+    except Exception as exc:  # the environment failed under us: one line, never a traceback
+        if os.environ.get("MIRRORGEN_DEBUG"):
+            raise
+        with contextlib.suppress(Exception):  # stderr itself may be gone
+            print(f"{command}: error: {_environment(exc)}", file=sys.stderr)
+        return 2
+    finally:
+        for handler in previous:
+            signal.signal(signal.SIGTERM, handler)
+
+
+def _dispatch(args: list[str]) -> int:
     if not args or args[0] not in COMMANDS:
         top = _top_parser()
         parsed = top.parse_args(args)
@@ -100,24 +121,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"mirrorgen {args[0]}", description=help_text)
     module.configure(parser)
     parsed = parser.parse_args(args[1:])
-    fmt = getattr(parsed, "format", "text")
-    previous = _on_sigterm()
     try:
         code: int = module.run(parsed)
         return code
     except (InputError, UsageError) as exc:
-        return _input_error(args[0], fmt, exc)
-    except KeyboardInterrupt:
-        return 130
-    except Terminated:
-        return 143
-    except Exception as exc:  # the environment failed under us: one line, never a traceback
-        if os.environ.get("MIRRORGEN_DEBUG"):
-            raise
-        return _input_error(args[0], fmt, UsageError(_environment(exc)))
-    finally:
-        for handler in previous:
-            signal.signal(signal.SIGTERM, handler)
+        return _input_error(args[0], getattr(parsed, "format", "text"), exc)
 
 
 def _environment(exc: Exception) -> str:

@@ -34,6 +34,7 @@ class Case:
     subprocess: bool = False
     limit_bytes: int | None = None  # RLIMIT_FSIZE for the child
     unprivileged: bool = False  # root without CAP_DAC_OVERRIDE, so mode 000 means unreadable
+    full_stdout: bool = False  # stdout is /dev/full: every write to it fails with ENOSPC
 
 
 def _snapshot(path: Path) -> object:
@@ -166,6 +167,12 @@ def _cases(work: Path) -> list[Case]:
     cases.append(Case("apply in a read-only directory",
                       ["apply", "--tree", str(ro_tree), str(work / "s72.yaml")],
                       ro_tree / HEADER, subprocess=True, unprivileged=True))
+    # Nowhere to print: stdout on /dev/full.
+    for argv in (["check", "--tree", str(pre), str(work / "s72.yaml")],
+                 ["check", "--tree", str(pre), str(work / "s72.yaml"), "--format", "json"],
+                 ["apply", "--tree", str(pre), str(work / "s72.yaml"), "--dry-run"], ["--version"]):
+        cases.append(Case(f"{' '.join(argv[:1] + argv[-2:])} > /dev/full", argv, pre / HEADER,
+                          subprocess=True, full_stdout=True))
     return cases
 
 
@@ -197,8 +204,9 @@ def _run(case: Case, work: Path, capsys: pytest.CaptureFixture[str]) -> tuple[in
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run(command, cwd=work, capture_output=True, text=True, env=env,
-                          preexec_fn=restrict, check=False, errors="replace")
+    with open("/dev/full" if case.full_stdout else os.devnull, "w") as stdout:
+        proc = subprocess.run(command, cwd=work, stdout=stdout, stderr=subprocess.PIPE, text=True, env=env,
+                              preexec_fn=restrict, check=False, errors="replace")
     return proc.returncode, proc.stderr
 
 
