@@ -134,6 +134,7 @@ def _run_all(tree: Path, spec: Path, regions: list[tuple[str, str]],
                 failures.append(f"{where}: apply exit {code}")
             capsys.readouterr()
     header.write_text(base, encoding="utf-8")
+    print(f"{spec.name}: {kept + refused} variants, {kept} kept in place, {refused} refused")
     return kept, refused, failures
 
 
