@@ -225,6 +225,7 @@ def test_every_fault_ends_in_one_line_exit_2_nothing_written(
             failures.append(f"{case.name}: exit {code}, {len(lines)} stderr lines: {err[-400:]!r}")
         if _snapshot(case.target) != before:
             failures.append(f"{case.name}: the target changed")
+    print(f"{len(cases)} faults, {len(failures)} failures")
     assert len(cases) >= 60
     assert not failures, f"{len(failures)} of {len(cases)} faults:\n" + "\n".join(failures)
 
