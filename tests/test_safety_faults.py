@@ -130,7 +130,8 @@ def _cases(work: Path) -> list[Case]:
     # Bad specs, for every command that reads one.
     for name, bad in _bad_specs(work).items():
         for argv in (["generate", str(bad)], ["check", str(bad)], ["check", "--tree", str(tree), str(bad)],
-                     ["apply", "--tree", str(tree), str(bad)], ["verify", str(bad)], ["propose", str(bad)]):
+                     ["apply", "--tree", str(tree), str(bad)], ["verify", str(bad)], ["propose", str(bad)],
+                     ["kbuild", "--tree", str(tree), str(bad)]):
             target = header if "--tree" in argv else work / "generated"
             cases.append(Case(f"{argv[0]}{' --tree' if '--tree' in argv else ''}: {name}", argv, target))
     # A file size limit while writing (ulimit -f): generate into a new directory, apply on a tree.
@@ -170,7 +171,8 @@ def _cases(work: Path) -> list[Case]:
     # Nowhere to print: stdout on /dev/full.
     for argv in (["check", "--tree", str(pre), str(work / "s72.yaml")],
                  ["check", "--tree", str(pre), str(work / "s72.yaml"), "--format", "json"],
-                 ["apply", "--tree", str(pre), str(work / "s72.yaml"), "--dry-run"], ["--version"]):
+                 ["apply", "--tree", str(pre), str(work / "s72.yaml"), "--dry-run"], ["--version"],
+                 ["doctor", "--format", "json"]):
         cases.append(Case(f"{' '.join(argv[:1] + argv[-2:])} > /dev/full", argv, pre / HEADER,
                           subprocess=True, full_stdout=True))
     return cases
