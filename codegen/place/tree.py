@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from codegen.errors import InputError
 from codegen.place.anchors import scan
 from codegen.place.names import refuse_header_macros
 from codegen.place.ownership import foreign_text, keep_decorations
@@ -44,6 +45,7 @@ class Plan:
     unplaceable: list[tuple[str, str]] = field(default_factory=list)  # (region label, why)
     overlaps: list[tuple[int, str]] = field(default_factory=list)  # (line, why): nothing can be spliced
     foreign: list[tuple[int, str]] = field(default_factory=list)  # (line, what): human text in a region
+    shown: str = ""  # the header as messages name it
 
     @property
     def in_step(self) -> bool:
@@ -54,6 +56,9 @@ class Plan:
         return [c for c in self.changes if c.action != "keep"]
 
     def result(self) -> bytes:
+        """The rewritten header; exit 2 when no splice is safe (foreign text, overlapping regions)."""
+        for line, why in self.foreign + self.overlaps:
+            raise InputError(self.shown, line, 1, f"{why}; refusing to rewrite it")
         out = self.header
         for change in sorted(self.edits, key=lambda c: c.start, reverse=True):
             out = out[: change.start] + change.splice + out[change.end :]
@@ -71,7 +76,7 @@ def plan(header: bytes, spec: Spec, expected: list[tuple[str, str]], shown: str)
     anchors = scan(header)
     spans = locate(anchors, spec, shown)
     refuse_header_macros(anchors, spec, [(s.start, s.end) for s in spans.values() if s is not None], shown)
-    out = Plan(header, newline_of(header), overlaps=overlaps(spans, spec))
+    out = Plan(header, newline_of(header), overlaps=overlaps(spans, spec), shown=shown)
     if out.overlaps:
         return out
     wanted = {name: text.encode().replace(b"\n", out.newline) for name, text in expected}
