@@ -94,3 +94,12 @@ def test_generate_refuses_its_own_spec_as_output(tmp_path: Path, monkeypatch: py
     err = capsys.readouterr().err
     assert err.startswith("out/netmem.h:1:1: is one of this command's inputs")
     assert (tmp_path / "specs" / "netmem.yaml").read_bytes() == spec
+
+
+def test_a_symlinked_output_is_written_through(tmp_path: Path) -> None:
+    real = tmp_path / "real.h"
+    real.write_bytes(b"old\n")
+    link = tmp_path / "netmem.h"
+    link.symlink_to(real)
+    assert write_if_changed(link, b"new\n")
+    assert link.is_symlink() and real.read_bytes() == b"new\n"

@@ -68,6 +68,11 @@ def write_if_changed(path: Path, data: bytes, *, inputs: Iterable[Path] = (),
     """Write `data` to `path` unless it already holds exactly that; True if written."""
     where = shown or path.as_posix()
     st = check_output(path, inputs, shown)
+    if st is not None and path.is_symlink():  # write through the link: it stays a link
+        try:
+            path = path.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:
+            raise InputError(where, 1, 1, f"cannot resolve the output: {exc}") from None
     created: list[Path] = []  # directories made for this write, removed again if it fails
     try:
         remove_stale_temps(path.parent, path.name)  # also when nothing is written
