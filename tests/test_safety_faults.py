@@ -100,6 +100,7 @@ def _cases(work: Path) -> list[Case]:
         out.mkdir()
         make(out / "netmem.h")
         cases.append(Case(f"generate --out where netmem.h is {kind}", ["generate", "--out", str(out)], out))
+        cases.append(Case(f"check --out where netmem.h is {kind}", ["check", "--out", str(out)], out))
     hard = work / "out-spec"
     hard.mkdir()
     os.link(work / "specs" / "netmem.yaml", hard / "netmem.h")
