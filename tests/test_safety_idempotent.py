@@ -129,6 +129,7 @@ def test_apply_twice_writes_nothing_the_second_time(
     tree_612: Path, tree_sid: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     failures: list[str] = []
+    refused: list[str] = []
     variants = accepted = 0
     for base_name, base, spec in _bases(tmp_path, tree_612, tree_sid):
         for edit_name, edit in EDITS.items():
@@ -142,6 +143,7 @@ def test_apply_twice_writes_nothing_the_second_time(
             first = main(["apply", "--tree", str(tree), str(spec)])
             once = header.read_bytes()
             if first == 2:
+                refused.append(name)
                 if once != variant:
                     failures.append(f"{name}: refused, but the header changed")
                 continue
@@ -162,7 +164,9 @@ def test_apply_twice_writes_nothing_the_second_time(
                 if variant.count(kept) != once.count(kept):
                     failures.append(f"{name}: {kept.decode()} not kept")
             capsys.readouterr()
-    print(f"{variants} variants, {accepted} accepted and idempotent, {variants - accepted} refused")
+    print(f"{variants} variants, {accepted} accepted and idempotent, refused: {refused}")
     assert variants >= 70
+    # Attributes and typedef names are kept, never a reason to refuse.
+    assert not [n for n in refused if "typedef" in n or " on net" in n], refused
     assert accepted >= 50
     assert not failures, f"{len(failures)} of {variants} variants:\n" + "\n".join(failures)
