@@ -48,7 +48,7 @@ _KINDS = {
     "declaration": "a declaration",
     "function_definition": "a function definition",
     "type_definition": "a typedef",
-    "expression_statement": "a statement",
+    "expression_statement": "a statement or macro call",
     "ERROR": "text that does not parse as C",
 }
 
@@ -98,7 +98,6 @@ def keep_decorations(new: bytes, struct: Piece | None) -> bytes:
 
 
 def _foreign(anchors: Anchors, pieces: tuple[Piece, ...], start: int, end: int) -> Iterator[tuple[int, str]]:
-    text = anchors.text
     owned: list[tuple[int, int]] = []
     for index, piece in enumerate(pieces):
         comment = piece.comment_start is not None and (index == 0 or piece.kind == "size")
@@ -110,23 +109,33 @@ def _foreign(anchors: Anchors, pieces: tuple[Piece, ...], start: int, end: int) 
     at = start
     for lo, hi in sorted(owned):
         if lo > at:
-            yield from _gap(text, at, lo)
+            yield from _gap(anchors, at, lo)
         at = max(at, hi)
     if at < end:
-        yield from _gap(text, at, end)
+        yield from _gap(anchors, at, end)
     # A struct's tail (` __aligned(64);`) is kept byte for byte, whatever tree-sitter makes of it.
     kept = [(p.end - len(p.tail), p.end) for p in pieces if p.kind == "struct"]
     yield from (found for found in _errors(anchors.tree.root_node, start, end)
                 if not any(lo <= found[0] < hi for lo, hi in kept))
 
 
-def _gap(text: bytes, start: int, end: int) -> Iterator[tuple[int, str]]:
-    gap = text[start:end]
+def _gap(anchors: Anchors, start: int, end: int) -> Iterator[tuple[int, str]]:
+    gap = anchors.text[start:end]
     stripped = gap.lstrip()
     if stripped:
-        yield start + len(gap) - len(stripped), "text mirrorgen does not generate"
+        at = start + len(gap) - len(stripped)
+        yield at, _what(anchors, at)
         return
-    yield from _blank_runs(text, start, end)
+    yield from _blank_runs(anchors.text, start, end)
+
+
+def _what(anchors: Anchors, at: int) -> str:
+    """What the construct starting at `at` is, in a word or two."""
+    node = anchors.tree.root_node.descendant_for_byte_range(at, at)
+    while node is not None and node.parent is not None and node.parent.start_byte == at \
+            and node.parent.type != "translation_unit":
+        node = node.parent
+    return _KINDS.get(node.type if node is not None else "", "text mirrorgen does not generate")
 
 
 def _blank_runs(text: bytes, start: int, end: int) -> Iterator[tuple[int, str]]:
