@@ -10,15 +10,14 @@ bundled spec) and of the 7.2 header (current upstream spec). For each variant:
   `check` agrees (fresh after it), and a second `apply` writes nothing.
 
 The region lines come from plain text anchors here, not from mirrorgen's
-region finder. Lines inside an owned block comment (the spec's comment text)
-are left out: there the inserted text is no construct but words of a comment
-the spec owns and rewrites, as it rewrites a hand-edited field type.
+region finder. Lines inside the comments a region owns count too: a spec's
+comment has ' *' on every line after its first, so a construct put inside one
+is still told apart from the comment's own text.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 import shutil
 from pathlib import Path
 
@@ -51,20 +50,12 @@ CONSTRUCTS: dict[str, str] = {
 
 
 def region_lines(lines: list[str], regions: list[tuple[str, str]]) -> list[int]:
-    """0-based lines from each (first line prefix, last line prefix) pair, inclusive,
-    except those that start inside a block comment."""
-    inside: set[int] = set()
-    open_comment = False
-    for i, line in enumerate(lines):
-        if open_comment:
-            inside.add(i)
-        for token in re.findall(r"/\*|\*/", line):
-            open_comment = token == "/*"
+    """0-based lines from each (first line prefix, last line prefix) pair, inclusive."""
     out: list[int] = []
     for first, last in regions:
         start = next(i for i, line in enumerate(lines) if line.startswith(first))
         end = next(i for i in range(start, len(lines)) if lines[i].startswith(last))
-        out += [i for i in range(start, end + 1) if i not in inside]
+        out += range(start, end + 1)
     return out
 
 
@@ -143,7 +134,7 @@ def test_foreign_constructs_in_the_612_regions(tree_612: Path, tmp_path: Path,
     tree = _tree(tree_612, tmp_path)
     assert main(["apply", "--tree", str(tree), str(BUNDLED)]) == 0
     kept, refused, failures = _run_all(tree, BUNDLED, [R1, R2, R3], capsys)
-    assert kept + refused >= len(CONSTRUCTS) * 50
+    assert kept + refused >= len(CONSTRUCTS) * 80
     assert refused > 0 and kept > 0  # both outcomes happen: text outside the span is kept
     assert not failures, f"{len(failures)} of {kept + refused}:\n" + "\n".join(failures[:40])
 
@@ -153,6 +144,6 @@ def test_foreign_constructs_in_the_72_regions(tree_sid: Path, tmp_path: Path,
     tree = _tree(tree_sid, tmp_path)
     assert main(["apply", "--tree", str(tree), str(SPEC_72)]) == 0
     kept, refused, failures = _run_all(tree, SPEC_72, [R1, R2], capsys)
-    assert kept + refused >= len(CONSTRUCTS) * 25
+    assert kept + refused >= len(CONSTRUCTS) * 40
     assert refused > 0
     assert not failures, f"{len(failures)} of {kept + refused}:\n" + "\n".join(failures[:40])

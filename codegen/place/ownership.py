@@ -105,6 +105,7 @@ def _foreign(anchors: Anchors, pieces: tuple[Piece, ...], start: int, end: int) 
                       piece.end))
         if comment and piece.comment_start is not None:
             yield from _stacked_comment(anchors, piece.comment_start)
+            yield from _comment_lines(anchors, _node_at(anchors, piece.comment_start, "comment"))
         yield from _inside(anchors, piece)
     at = start
     for lo, hi in sorted(owned):
@@ -113,6 +114,7 @@ def _foreign(anchors: Anchors, pieces: tuple[Piece, ...], start: int, end: int) 
         at = max(at, hi)
     if at < end:
         yield from _gap(anchors, at, end)
+    yield from _broken_above(anchors, start)
     # A struct's tail (` __aligned(64);`) is kept byte for byte, whatever tree-sitter makes of it.
     kept = [(p.end - len(p.tail), p.end) for p in pieces if p.kind == "struct"]
     yield from (found for found in _errors(anchors.tree.root_node, start, end)
@@ -154,6 +156,19 @@ def _blank_runs(text: bytes, start: int, end: int) -> Iterator[tuple[int, str]]:
         else:
             blanks = 0
         at = stop + 1
+
+
+def _comment_lines(anchors: Anchors, comment: Any) -> Iterator[tuple[int, str]]:
+    """A comment the spec writes has ' *' on every line after its first (the schema's rule):
+    any other line in it is a human's (text pasted or a construct put inside the comment)."""
+    if comment is None:
+        return
+    at = comment.start_byte
+    for line in anchors.text[comment.start_byte : comment.end_byte].split(b"\n")[1:]:
+        at = anchors.text.index(b"\n", at) + 1
+        if not line.lstrip(b" \t").startswith(b"*"):
+            yield at, "a line inside a comment the spec owns that no spec writes"
+            return
 
 
 def _stacked_comment(anchors: Anchors, comment_start: int) -> Iterator[tuple[int, str]]:
@@ -202,7 +217,7 @@ def _members(anchors: Anchors, body: Any) -> Iterator[tuple[int, str]]:
             elif not _FIELD.match(child.text.strip()):
                 yield child.start_byte, "a member mirrorgen cannot generate"
         elif kind == "comment" and _is_note(child):
-            continue
+            yield from _comment_lines(anchors, child)
         else:
             yield child.start_byte, _KINDS.get(kind, "text mirrorgen does not generate")
     yield from _blank_runs(anchors.text, body.start_byte, body.end_byte)
@@ -221,6 +236,23 @@ def _is_note(comment: Any) -> bool:
     inner = after.child_by_field_name("type")
     return inner is not None and inner.type == "struct_specifier" \
         and inner.child_by_field_name("name") is None
+
+
+def _broken_above(anchors: Anchors, start: int) -> Iterator[tuple[int, str]]:
+    """Unparsable text on the line right above the region (a comment closed early leaves its
+    rest there): where the region really starts is then unknown."""
+    text = anchors.text
+    above = text[:start].rstrip(b" \t\r\n")
+    if not above or text.count(b"\n", len(above), start) > 1:
+        return  # the start of the file, or a blank line in between
+    node = anchors.tree.root_node.descendant_for_byte_range(len(above) - 1, len(above) - 1)
+    if node is not None and node.type == "comment":
+        return  # a whole comment, even where error recovery put it inside an ERROR further up
+    while node is not None:
+        if node.type == "ERROR" or node.is_missing:
+            yield len(above) - 1, "text that does not parse as C, right above the region"
+            return
+        node = node.parent
 
 
 def _errors(node: Any, start: int, end: int) -> Iterator[tuple[int, str]]:
