@@ -7,15 +7,18 @@ nothing it does not use. Exit codes: 0 ok, 1 findings or drift, 2 bad input.
 from __future__ import annotations
 
 import importlib
+import os
+import signal
 import sys
 
 from codegen import __version__
-from codegen.errors import InputError, UsageError
+from codegen.errors import InputError, Terminated, UsageError
 
 TYPE_CHECKING = False  # not `typing`: check's fast path avoids its import
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
+    from types import FrameType
     from typing import Any
 
 # name -> (module, one-line help). Each module defines configure(parser) and run(args).
@@ -85,6 +88,32 @@ def _input_error(command: str, fmt: str, exc: InputError | UsageError) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 path is printed, not a crash
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+    command = f"mirrorgen {args[0]}" if args and args[0] in COMMANDS else "mirrorgen"
+    previous = _on_sigterm()
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        return 130
+    except Terminated:
+        return 143
+    except Exception as exc:  # the environment failed under us: one line, never a traceback
+        if os.environ.get("MIRRORGEN_DEBUG"):
+            raise
+        import contextlib  # only on this path: check's fast path never pays for it
+
+        with contextlib.suppress(Exception):  # stderr itself may be gone
+            print(f"{command}: error: {_environment(exc)}", file=sys.stderr)
+        return 2
+    finally:
+        for handler in previous:
+            signal.signal(signal.SIGTERM, handler)
+
+
+def _dispatch(args: list[str]) -> int:
     if not args or args[0] not in COMMANDS:
         top = _top_parser()
         if top.parse_args(args).version:
@@ -107,8 +136,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except (InputError, UsageError) as exc:
         return _input_error(args[0], getattr(parsed, "format", "text"), exc)
-    except KeyboardInterrupt:
-        return 130
+
+
+def _environment(exc: Exception) -> str:
+    """An unexpected failure, said in one line: what failed and on which file."""
+    if isinstance(exc, OSError):
+        where = f"{os.fsdecode(exc.filename)}: " if exc.filename is not None else ""
+        return f"{where}{exc.strerror or exc}"
+    if isinstance(exc, MemoryError):
+        return "out of memory"
+    if isinstance(exc, RecursionError):
+        return "input nested too deeply"
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise Terminated()
+
+
+def _on_sigterm() -> list[Any]:
+    """SIGTERM unwinds the command (temp files are removed); the old handler is put back after."""
+    try:
+        return [signal.signal(signal.SIGTERM, _terminate)]
+    except ValueError:  # not the main thread (an embedding program): leave signals alone
+        return []
 
 
 if __name__ == "__main__":

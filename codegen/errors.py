@@ -19,3 +19,7 @@ class InputError(Exception):
 
 class UsageError(Exception):
     """A command line that names something unknown (exit 2, no location)."""
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like KeyboardInterrupt, so temp files are removed on the way out."""

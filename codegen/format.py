@@ -11,7 +11,7 @@ import importlib.util
 from functools import cache
 from pathlib import Path
 
-from codegen.errors import UsageError
+from codegen.errors import InputError, UsageError
 
 _MARKER = "/* mirrorgen: region break */"
 
@@ -62,7 +62,14 @@ def format_snippets(snippets: list[str], style: Path) -> list[str]:
     )
     if proc.returncode != 0:
         message = proc.stderr.decode(errors="replace").strip().splitlines()
-        raise UsageError(f"clang-format failed: {message[0] if message else proc.returncode}")
+        first = message[0] if message else str(proc.returncode)
+        import re
+
+        located = re.match(r"(.+?):(\d+):(\d+): (?:error: )?(.*)", first)
+        if located and Path(located.group(1)) == Path(style):  # the style file is to blame
+            raise InputError(located.group(1), int(located.group(2)), int(located.group(3)),
+                             f"clang-format style: {located.group(4)}")
+        raise UsageError(f"clang-format failed: {first}")
     parts = proc.stdout.decode().split(f"\n{_MARKER}\n")
     if len(parts) != len(snippets):
         raise UsageError("clang-format merged or split the generated regions")

@@ -72,10 +72,15 @@ def _entry(memo_key: str) -> Path:
 
 
 def lookup(memo_key: str) -> str | None:
+    """The value stored under `memo_key`, or None: an entry that is unreadable, corrupt, or
+    another key's (a swapped file) is a miss, never believed."""
     try:
-        return _entry(memo_key).read_text(encoding="ascii")
-    except OSError:
+        stored_key, check, value = _entry(memo_key).read_bytes().decode("utf-8").split("\n", 2)
+    except (OSError, ValueError):
         return None
+    if stored_key != memo_key or check != _seal(memo_key, value):
+        return None
+    return value
 
 
 def store(memo_key: str, value: str) -> None:
@@ -83,7 +88,12 @@ def store(memo_key: str, value: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(value, encoding="ascii")
+        tmp.write_bytes(f"{memo_key}\n{_seal(memo_key, value)}\n{value}".encode())
         os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only cache only costs speed
+    except (OSError, ValueError):
+        pass  # a read-only or full cache only costs speed
+
+
+def _seal(memo_key: str, value: str) -> str:
+    """Binds an entry's value to its key: a flipped bit or a swapped file no longer matches."""
+    return sha256(f"{memo_key}\n{value}".encode("utf-8", "surrogateescape")).hexdigest()

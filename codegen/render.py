@@ -1,4 +1,8 @@
-"""Stage 2: templates -> C text. Templates read the plain model; no C is built here."""
+"""Stage 2: templates -> C text. Templates read the plain model; no C is built here.
+
+No bytecode cache: compiled templates on disk would be code loaded from a
+writable cache directory, and a poisoned entry could change the output.
+"""
 
 from __future__ import annotations
 
@@ -22,23 +26,10 @@ class Region:
     text: str
 
 
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates, keyed by template source: saves ~20 ms per cold run."""
-    from codegen.memo import cache_root
-
-    directory = cache_root() / "jinja"
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return jinja2.FileSystemBytecodeCache(str(directory))
-
-
 @cache
 def environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
-        bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -11,7 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from codegen import memo
+from codegen.errors import InputError
 from codegen.place import generated
+from codegen.place.reading import read_regular
 from codegen.specfiles import SpecFile, display_path
 
 TYPE_CHECKING = False  # not `typing`: importing it costs check's fast path ~3 ms
@@ -27,8 +29,8 @@ def _memo_key(spec_file: SpecFile, out_dir: Path) -> str:
 def is_fresh_by_memo(spec_file: SpecFile, out_dir: Path) -> bool:
     """The fast path: no YAML, Jinja2, clang-format or tree-sitter is loaded."""
     try:
-        on_disk = generated.output_path(spec_file.name, out_dir).read_bytes()
-    except OSError:
+        on_disk = read_regular(generated.output_path(spec_file.name, out_dir))
+    except (OSError, InputError):  # the slow path says what is wrong
         return False
     return memo.lookup(_memo_key(spec_file, out_dir)) == memo.digest(on_disk)
 
@@ -43,7 +45,7 @@ def check_generated(spec_file: SpecFile, out_dir: Path) -> Outcome:
     shown = display_path(target.resolve())
     fix = generated.fix_command([spec_file], out_dir)
     try:
-        on_disk: bytes | None = target.read_bytes()
+        on_disk: bytes | None = read_regular(target, shown)
     except FileNotFoundError:
         on_disk = None
     memo_key = _memo_key(spec_file, out_dir)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from codegen import memo
 from codegen.errors import InputError
-from codegen.place.tree_paths import style_file, target_path, tree_root
+from codegen.place.tree_paths import read_input, style_file, target_path, tree_root
 from codegen.specfiles import SpecFile
 
 if TYPE_CHECKING:
@@ -43,7 +43,9 @@ def check_tree(tree: Path, spec_files: list[SpecFile]) -> Outcome:
 
 def _memo_key(root: Path, spec_file: SpecFile) -> str:
     style = style_file(root)
-    return memo.key("tree", spec_file.path.read_bytes(), style.read_bytes() if style else b"bundled")
+    spec = read_input(spec_file.path, spec_file.display, "spec")
+    shape = read_input(style, style.as_posix(), "clang-format style") if style else b"bundled"
+    return memo.key("tree", spec, shape)
 
 
 def _fresh_by_memo(root: Path, tree: Path, key: str) -> bool:
@@ -72,6 +74,10 @@ def _check_one(root: Path, tree: Path, spec_file: SpecFile, key: str) -> Outcome
     if plan.overlaps:  # nothing can be spliced, so there is no diff and no automatic fix
         outcome.findings += [Finding(target.relative, line, 1, "region-overlap", "error", why)
                              for line, why in plan.overlaps]
+        return outcome
+    if plan.foreign:  # apply refuses: the text is a human's, and only a human can move it
+        outcome.findings += [Finding(target.relative, line, 1, "foreign-text", "error", why)
+                             for line, why in plan.foreign]
         return outcome
     if not plan.unplaceable:  # apply would refuse: a human has to add the missing anchor first
         import shlex

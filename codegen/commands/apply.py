@@ -46,8 +46,9 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run:
         outcome.diff = "".join(unified(_text(h.before), _text(h.after), h.relative) for h in changed)
     else:
+        inputs = _inputs(tree_root(tree), resolve(args.specs))
         for path, header in headers.items():
-            state = "wrote" if _write(path, header, tree.as_posix()) else "unchanged"
+            state = "wrote" if _write(path, header, tree.as_posix(), inputs) else "unchanged"
             if args.format == "text":
                 print(f"{state} {header.relative}", file=sys.stderr)
     return emit(outcome, args.format)
@@ -90,6 +91,9 @@ def _plan_all(root: Path, shown_tree: str, spec_files: list[SpecFile]) -> dict[P
         if plan.overlaps:
             line, why = plan.overlaps[0]
             raise InputError(shown, line, 1, f"{why}; refusing to rewrite it")
+        if plan.foreign:
+            line, why = plan.foreign[0]
+            raise InputError(shown, line, 1, f"{why}; refusing to rewrite it")
         if plan.unplaceable:
             name, why = plan.unplaceable[0]
             raise InputError(shown, 1, 1, f"cannot insert region {name}: {why}")
@@ -98,15 +102,20 @@ def _plan_all(root: Path, shown_tree: str, spec_files: list[SpecFile]) -> dict[P
     return headers
 
 
-def _write(path: Path, header: _Header, shown_tree: str) -> bool:
-    from codegen.errors import InputError
+def _write(path: Path, header: _Header, shown_tree: str, inputs: list[Path]) -> bool:
     from codegen.place.atomic import write_if_changed
 
-    try:
-        return write_if_changed(path, header.after)
-    except OSError as exc:
-        raise InputError(f"{shown_tree.rstrip('/')}/{header.relative}", 1, 1,
-                         f"cannot write: {exc.strerror}") from None
+    return write_if_changed(path, header.after, inputs=inputs,
+                            shown=f"{shown_tree.rstrip('/')}/{header.relative}")
+
+
+def _inputs(root: Path, spec_files: list[SpecFile]) -> list[Path]:
+    """What apply reads besides the header: the header must not be one of them."""
+    from codegen.place.atomic import tool_inputs
+    from codegen.place.tree_paths import style_file
+
+    style = style_file(root)
+    return [sf.path for sf in spec_files] + tool_inputs() + ([style] if style else [])
 
 
 def _text(data: bytes) -> str:

@@ -22,19 +22,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from codegen.pipeline import expected_header
-    from codegen.place.atomic import write_if_changed
+    from codegen.place.atomic import check_output, tool_inputs, write_if_changed
     from codegen.place.generated import output_path
     from codegen.specfiles import default_out, display_path, resolve
 
     out_dir = Path(args.out) if args.out else default_out()
+    spec_files = resolve(args.specs)
+    inputs = [sf.path for sf in spec_files] + tool_inputs()
+    # Every output must be a regular file or a new path, never an input, before anything is built.
+    for sf in spec_files:
+        check_output(output_path(sf.name, out_dir), inputs)
     # Build every output before writing any, so one bad spec writes nothing.
     outputs = []
-    for sf in resolve(args.specs):
+    for sf in spec_files:
         spec, text = expected_header(sf, out_dir)
         _check_host_fields(spec)
         outputs.append((output_path(sf.name, out_dir), text))
     for path, text in outputs:
-        state = "wrote" if write_if_changed(path, text.encode()) else "unchanged"
+        state = "wrote" if write_if_changed(path, text.encode(), inputs=inputs) else "unchanged"
         print(f"{state} {display_path(path.resolve())}", file=sys.stderr)
     return 0
 

@@ -56,6 +56,10 @@ def run(args: argparse.Namespace) -> int:
     header: tuple[bytes, str] | None = None
     if args.tree:
         header = _tree_header(spec_file, args.tree)
+        if args.output:  # a device, FIFO, directory or one of our own inputs is refused up front
+            from codegen.place.atomic import check_output
+
+            check_output(Path(args.output), _inputs(spec_file, args.tree))
     else:
         base = baseline(spec_file.path, spec_file.name, args.against or "HEAD", args.against is not None)
     sections: list[str] = []
@@ -94,8 +98,10 @@ def _tree_header(spec_file: SpecFile, tree: str) -> tuple[bytes, str]:
     target = load_spec(spec_file.path, spec_file.display).target.file
     path = target_path(tree_root(Path(tree)), target, tree)
     shown = f"{tree.rstrip('/')}/{target}"
+    from codegen.place.reading import read_regular
+
     try:
-        return path.read_bytes(), shown
+        return read_regular(path, shown), shown
     except OSError as exc:
         raise InputError(shown, 1, 1, f"cannot read the target file: {exc.strerror}") from None
 
@@ -151,7 +157,7 @@ def _patch(proposal: Proposal, spec_file: SpecFile, tree: Path, output: str | No
                 "or --allow RULE on purpose"]
     who = identity(tree)
     text = patch_text(proposal, diff, who)
-    write_if_changed(Path(output), encode(text))
+    write_if_changed(Path(output), encode(text), inputs=_inputs(spec_file, tree.as_posix()))
     subject = next(line for line in text.splitlines() if line.startswith("Subject: "))
     lines = [f"propose: wrote {output} against {shown} ({subject})"]
     if who is None:
@@ -159,3 +165,15 @@ def _patch(proposal: Proposal, spec_file: SpecFile, tree: Path, output: str | No
                      "user.name / user.email): the patch has no From: or Signed-off-by: line; "
                      "add them before sending")
     return lines
+
+
+def _inputs(spec_file: SpecFile, tree: str) -> list[Path]:
+    """What propose reads: -o must be none of them."""
+    from codegen.place.atomic import tool_inputs
+    from codegen.place.tree_paths import style_file, target_path, tree_root
+    from codegen.spec import load_spec
+
+    root = tree_root(Path(tree))
+    header = target_path(root, load_spec(spec_file.path, spec_file.display).target.file, tree)
+    style = style_file(root)
+    return [spec_file.path, header, *tool_inputs(), *([style] if style else [])]

@@ -43,6 +43,11 @@ class Piece:
     comment_line: int | None = None
     body: bytes = b""  # a #define's replacement text
     params: tuple[str, ...] = ()  # a #define's parameters
+    # A struct's text outside `struct X {...}`: `typedef ` before, ` name_t;` or
+    # ` __randomize_layout;` after. Kept byte for byte when the struct is rewritten.
+    head: bytes = b""
+    tail: bytes = b";"
+    node: Any = field(default=None, compare=False, repr=False)  # the syntax node, for ownership checks
 
 
 @dataclass
@@ -55,6 +60,7 @@ class Anchors:
     undefs: dict[str, list[Piece]] = field(default_factory=lambda: defaultdict(list))
     sizes: dict[str, list[Piece]] = field(default_factory=lambda: defaultdict(list))
     foreign: list[Piece] = field(default_factory=list)
+    macros: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # name -> #define offsets
 
     def line_of(self, offset: int) -> int:
         return self.text.count(b"\n", 0, offset) + 1
@@ -77,6 +83,10 @@ def scan(text: bytes) -> Anchors:
                 anchors.foreign.append(_piece("foreign", what, node, node.end_byte))
         elif kind == "preproc_function_def":
             _define(anchors, node)
+        if kind in ("preproc_def", "preproc_function_def"):
+            macro = node.child_by_field_name("name")
+            if macro is not None:
+                anchors.macros[macro.text.decode(errors="replace")].append(node.start_byte)
         elif kind == "preproc_call":
             _undef(anchors, node)
         elif kind == "call_expression":
@@ -88,7 +98,7 @@ def scan(text: bytes) -> Anchors:
 
 
 def _piece(kind: str, name: str, node: Any, end: int, *, comment: bool = False,
-           body: bytes = b"", params: tuple[str, ...] = ()) -> Piece:
+           body: bytes = b"", params: tuple[str, ...] = (), head: bytes = b"", tail: bytes = b";") -> Piece:
     above = _comment_above(node) if comment else None
     return Piece(
         kind, name, node.start_byte, end, node.start_point[0] + 1, _end_line(node, end),
@@ -96,6 +106,9 @@ def _piece(kind: str, name: str, node: Any, end: int, *, comment: bool = False,
         above.start_point[0] + 1 if above is not None else None,
         body,
         params,
+        head,
+        tail,
+        node,
     )
 
 
@@ -120,12 +133,15 @@ def _struct(anchors: Anchors, node: Any) -> None:
     name = node.child_by_field_name("name")
     if name is None or node.child_by_field_name("body") is None:
         return
-    outer = node.parent if node.parent is not None and node.parent.type == "declaration" else node
+    wrapped = node.parent is not None and node.parent.type in ("declaration", "type_definition")
+    outer = node.parent if wrapped else node
     end = outer.end_byte
     after = outer.next_sibling
     if outer is node and after is not None and after.type == ";":
         end = after.end_byte
-    piece = _piece("struct", name.text.decode(), outer, end, comment=True)
+    body_end = node.child_by_field_name("body").end_byte
+    head, tail = anchors.text[outer.start_byte : node.start_byte], anchors.text[body_end:end]
+    piece = _piece("struct", name.text.decode(), outer, end, comment=True, head=head, tail=tail)
     anchors.structs[piece.name].append(piece)
     anchors.foreign.append(piece)
 

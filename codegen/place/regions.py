@@ -39,6 +39,7 @@ class Span:
     line: int
     end_line: int
     macros: tuple[str, ...] = ()  # the assert macros found in it
+    pieces: tuple[Piece, ...] = ()  # what it is made of, in header order
 
 
 def label(region: str, spec: Spec, span: Span | None = None) -> str:
@@ -163,7 +164,7 @@ class _Finder:
         start, end = _whole_lines(self.anchors.text, start, end)
         macros = tuple(sorted({p.name for p in pieces if p.kind == "define"}))
         last_line = self.anchors.line_of(max(start, end - 1))
-        return Span(start, end, self.anchors.line_of(start), last_line, macros)
+        return Span(start, end, self.anchors.line_of(start), last_line, macros, tuple(pieces))
 
     def refuse_gap(self, region: str, gap_start: int, piece: Piece) -> None:
         for other in self.anchors.foreign:

@@ -12,7 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from codegen.errors import InputError
 from codegen.place.anchors import scan
+from codegen.place.names import refuse_header_macros
+from codegen.place.ownership import foreign_text, keep_decorations
 from codegen.place.regions import Insertion, insertion_point, label, locate, overlaps
 from codegen.spec.model import Spec
 
@@ -41,16 +44,21 @@ class Plan:
     changes: list[Change] = field(default_factory=list)
     unplaceable: list[tuple[str, str]] = field(default_factory=list)  # (region label, why)
     overlaps: list[tuple[int, str]] = field(default_factory=list)  # (line, why): nothing can be spliced
+    foreign: list[tuple[int, str]] = field(default_factory=list)  # (line, what): human text in a region
+    shown: str = ""  # the header as messages name it
 
     @property
     def in_step(self) -> bool:
-        return not self.edits and not self.unplaceable and not self.overlaps
+        return not self.edits and not self.unplaceable and not self.overlaps and not self.foreign
 
     @property
     def edits(self) -> list[Change]:
         return [c for c in self.changes if c.action != "keep"]
 
     def result(self) -> bytes:
+        """The rewritten header; exit 2 when no splice is safe (foreign text, overlapping regions)."""
+        for line, why in self.foreign + self.overlaps:
+            raise InputError(self.shown, line, 1, f"{why}; refusing to rewrite it")
         out = self.header
         for change in sorted(self.edits, key=lambda c: c.start, reverse=True):
             out = out[: change.start] + change.splice + out[change.end :]
@@ -67,14 +75,27 @@ def plan(header: bytes, spec: Spec, expected: list[tuple[str, str]], shown: str)
     """The changes that make `header` hold exactly the `expected` (region, text) pairs."""
     anchors = scan(header)
     spans = locate(anchors, spec, shown)
-    out = Plan(header, newline_of(header), overlaps=overlaps(spans, spec))
+    refuse_header_macros(anchors, spec, [(s.start, s.end) for s in spans.values() if s is not None], shown)
+    out = Plan(header, newline_of(header), overlaps=overlaps(spans, spec), shown=shown)
     if out.overlaps:
         return out
     wanted = {name: text.encode().replace(b"\n", out.newline) for name, text in expected}
     for region, span in spans.items():
+        name = label(region, spec, span)
+        if span is not None:
+            found = foreign_text(anchors, span.pieces, span.start, span.end)
+            if found is not None:
+                line, what = found
+                out.foreign.append((line, f"region {name} holds {what}, which the spec does not "
+                                          "generate; move it out of the region or remove it"))
+    if out.foreign:
+        return out
+    for region, span in spans.items():
         new = wanted.get(region)
         name = label(region, spec, span)
         if span is not None:
+            struct = next((p for p in span.pieces if p.kind == "struct"), None)
+            new = keep_decorations(new, struct) if new is not None else None
             old = header[span.start : span.end]
             if new is None:
                 start, end = _with_separator(header, span.start, span.end)
@@ -88,6 +109,8 @@ def plan(header: bytes, spec: Spec, expected: list[tuple[str, str]], shown: str)
             if isinstance(where, Insertion):
                 # A blank line separates an inserted region from the construct it is put next to.
                 splice = new + out.newline if where.before else out.newline + new
+                if where.before and _after_text(header, where.at):
+                    splice = out.newline + splice  # and from the text above it: no stacked comments
                 out.changes.append(
                     Change(region, name, "insert", where.at, where.at, where.line, new, b"", splice)
                 )
@@ -106,3 +129,11 @@ def _with_separator(header: bytes, start: int, end: int) -> tuple[int, int]:
         if before.endswith(blank) and before[: -len(blank)].endswith(b"\n"):
             return start - len(blank), end
     return start, end
+
+
+def _after_text(header: bytes, at: int) -> bool:
+    """Is the line before offset `at` (a line start) a non-blank one?"""
+    if at == 0:
+        return False
+    previous = header[header.rfind(b"\n", 0, at - 1) + 1 : at]
+    return bool(previous.strip())

@@ -16,7 +16,18 @@ STYLE_FILE = ".clang-format"
 def tree_root(tree: Path) -> Path:
     if not tree.is_dir():
         raise InputError(tree.as_posix(), 1, 1, "kernel tree not found (not a directory)")
-    return tree.resolve()
+    try:
+        return tree.resolve()
+    except (OSError, RuntimeError) as exc:
+        raise InputError(tree.as_posix(), 1, 1, f"cannot resolve the kernel tree: {exc}") from None
+
+
+def read_input(path: Path, shown: str, what: str) -> bytes:
+    """A file the command reads (spec, style, header), or exit 2 naming it."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(shown, 1, 1, f"cannot read the {what}: {exc.strerror or exc}") from None
 
 
 def target_path(root: Path, relative: str, shown_tree: str) -> Path:
@@ -29,7 +40,10 @@ def target_path(root: Path, relative: str, shown_tree: str) -> Path:
     parts = relative.split("/")
     if relative.startswith("/") or ".." in parts or "\\" in relative:
         raise InputError(shown, 1, 1, "target file must be relative to the tree and stay inside it")
-    path = (root / relative).resolve()
+    try:
+        path = (root / relative).resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop: Python 3.11/3.12 raise RuntimeError
+        raise InputError(shown, 1, 1, f"cannot resolve the target file: {exc}") from None
     if not path.is_relative_to(root):
         raise InputError(shown, 1, 1, f"target file resolves to {path.as_posix()}, outside the tree "
                          "(a symlink leaves it); refusing to use it")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from codegen.errors import InputError
 from codegen.place.tree import Plan, plan
-from codegen.place.tree_paths import style_file, target_path
+from codegen.place.tree_paths import read_input, style_file, target_path
 from codegen.spec import Spec, load_spec
 from codegen.specfiles import SpecFile
 
@@ -36,7 +36,7 @@ def plan_in_tree(root: Path, shown_tree: str, spec_file: SpecFile,
     except OSError as exc:
         raise InputError(shown, 1, 1, f"cannot read the target file: {exc.strerror}") from None
     style = style_file(root)
-    style_bytes = style.read_bytes() if style else b""
+    style_bytes = read_input(style, style.as_posix(), "clang-format style") if style else b""
     regions = formatted_regions(spec, style.as_posix() if style else None, style_bytes)
     return TreeTarget(spec, path, spec.target.file, plan(header, spec, regions, shown))
 

@@ -113,7 +113,7 @@ class _Builder:
 
     def ident(self, key: PathKey, value: str, what: str) -> str:
         if not ctypes.is_identifier(value):
-            raise self.fail(key, f"{what} '{value}' is a C keyword, not an identifier")
+            raise self.fail(key, f"{what} '{value}' {ctypes.not_identifier(value)}")
         return value
 
     def ctype(self, key: PathKey, value: str) -> str:
@@ -137,6 +137,10 @@ class _Builder:
                 )
         if any(ch in body for ch in "\t\r"):
             raise self.fail(key, "a comment may not hold tabs or carriage returns")
+        control = next((ch for ch in body if (ch < " " and ch != "\n") or "\x7f" <= ch < "\xa0"
+                        or ch in "\u2028\u2029\ufeff"), None)
+        if control is not None:
+            raise self.fail(key, f"a comment may not hold the control character U+{ord(control):04X}")
         return Comment(lines, self.comment_loc(key))
 
     def comment_loc(self, key: PathKey) -> Loc:
@@ -166,6 +170,8 @@ class _Builder:
         raw = self.data["target"]
         path = raw["file"]
         parts = path.split("/")
+        if any(ch < " " or ch == "\x7f" for ch in path):
+            raise self.fail(("target", "file"), "target file name holds a control character (a NUL byte?)")
         if path.startswith("/") or ".." in parts or "\\" in path:
             raise self.fail(
                 ("target", "file"), f"target file '{path}' must be relative to the tree and stay inside it"

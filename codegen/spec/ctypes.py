@@ -32,12 +32,50 @@ KEYWORDS = frozenset(
 )  # fmt: skip
 
 
+# Names the kernel's headers define as macros or compiler attributes
+# (include/linux/compiler_types.h, compiler_attributes.h, asm/current.h, build_bug.h,
+# rwonce.h, stddef.h, kernel.h ...): as a field, member, struct or parameter name
+# they expand into something else, and the header no longer compiles.
+RESERVED = frozenset(
+    {
+        "current", "__user", "__kernel", "__iomem", "__percpu", "__rcu", "__force", "__bitwise",
+        "__private", "__safe", "__nocast", "__must_hold", "__acquires", "__releases", "__cond_lock",
+        "__packed", "__aligned", "__attribute", "__always_inline", "__inline", "__inline__",
+        "__randomize_layout", "__no_randomize_layout", "randomized_struct_fields_start",
+        "randomized_struct_fields_end", "__designated_init", "__counted_by", "__nonstring",
+        "__must_check", "__pure", "__cold", "__hot", "__weak", "__used", "__maybe_unused",
+        "__always_unused", "__unused", "__init", "__exit", "__initdata", "__section", "__noreturn",
+        "__noinline", "noinline", "__deprecated", "__printf", "__scanf", "__malloc", "__mode",
+        "__gnu_inline", "__naked", "__noclone", "__nostackprotector", "__visible", "__flatten",
+        "__cacheline_aligned", "____cacheline_aligned", "__cacheline_aligned_in_smp",
+        "____cacheline_aligned_in_smp", "__read_mostly", "__ro_after_init", "__latent_entropy",
+        "__stringify", "__same_type", "__must_be_array", "__builtin_offsetof", "__counted_by_ptr",
+        "likely", "unlikely", "READ_ONCE", "WRITE_ONCE", "BUILD_BUG_ON", "BUILD_BUG_ON_MSG",
+        "BUILD_BUG_ON_ZERO", "BUG_ON", "BUG", "WARN_ON", "WARN_ON_ONCE", "WARN", "offsetof",
+        "offsetofend", "sizeof_field", "container_of", "ARRAY_SIZE", "NULL", "true", "false",
+        "bool", "min", "max", "min_t", "max_t", "clamp", "swap", "barrier", "smp_mb", "smp_rmb",
+        "smp_wmb", "static_assert", "typeof_member", "DECLARE_BITMAP", "BITS_PER_LONG",
+        "PAGE_SIZE", "PAGE_SHIFT", "EXPORT_SYMBOL", "EXPORT_SYMBOL_GPL", "asmlinkage",
+        "notrace", "fallthrough", "unreachable", "ACCESS_ONCE", "rcu_dereference",
+    }
+)  # fmt: skip
+
+
 class CTypeError(ValueError):
     """The text is not a type (or declaration) this grammar accepts."""
 
 
 def is_identifier(name: str) -> bool:
-    return bool(IDENT.match(name)) and name not in KEYWORDS
+    return bool(IDENT.match(name)) and name not in KEYWORDS and name not in RESERVED
+
+
+def not_identifier(name: str) -> str:
+    """Why `name` cannot be a C identifier in a kernel header (for an error message)."""
+    if not IDENT.match(name):
+        return "is not a C identifier"
+    if name in KEYWORDS:
+        return "is a C keyword, not an identifier"
+    return "is a macro or attribute the kernel defines, so it cannot name anything in the header"
 
 
 def _tokens(text: str) -> list[str]:
@@ -81,6 +119,8 @@ def normalize_type(text: str) -> str:
     elif i < len(toks) and is_identifier(toks[i]):
         base = [toks[i]]
         i += 1
+    elif i < len(toks) and toks[i] in RESERVED:
+        raise CTypeError(f"'{toks[i]}' is a macro or attribute the kernel defines, not a type")
     else:
         got = toks[i] if i < len(toks) else "nothing"
         raise CTypeError(f"expected a base type, got '{got}'")
@@ -120,6 +160,8 @@ def split_declaration(text: str) -> tuple[str, str]:
     if body.endswith(";"):
         body = body[:-1]
     toks = _tokens(body)
+    if len(toks) >= 2 and toks[-1] in RESERVED:
+        raise CTypeError(f"'{toks[-1]}' is a macro or attribute the kernel defines, not a member name")
     if len(toks) < 2 or not is_identifier(toks[-1]):
         raise CTypeError("expected one member declaration: a C type followed by a name")
     name = toks[-1]

@@ -8,6 +8,7 @@ duplicate keys and non-core tags are refused: a spec is plain data.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,8 @@ class Document:
 
 def load(path: Path, display: str) -> Document:
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:  # bounded: a device or a huge file is not read to the end
+            raw = handle.read(MAX_SPEC_BYTES + 1)
     except FileNotFoundError:
         raise InputError(display, 1, 1, "spec file not found") from None
     except OSError as exc:
@@ -72,7 +74,7 @@ def load(path: Path, display: str) -> Document:
 
 def loads(raw: bytes, display: str) -> Document:
     if len(raw) > MAX_SPEC_BYTES:
-        raise InputError(display, 1, 1, f"spec is {len(raw)} bytes; the limit is {MAX_SPEC_BYTES}")
+        raise InputError(display, 1, 1, f"spec is over {MAX_SPEC_BYTES} bytes, the limit")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -80,6 +82,8 @@ def loads(raw: bytes, display: str) -> Document:
         raise InputError(display, line, 1, "spec is not valid UTF-8") from None
     try:
         node = yaml.compose(text, Loader=_Loader)
+    except yaml.reader.ReaderError as exc:
+        raise _control_character(text, display, exc) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -90,7 +94,14 @@ def loads(raw: bytes, display: str) -> Document:
     doc = Document(display, None)
     if node is None:
         raise InputError(display, 1, 1, "spec is empty")
-    doc.data = _convert(node, (), doc, set())
+    if not isinstance(node, yaml.MappingNode):
+        line, col = _mark(node)
+        raise InputError(display, line, col, "the spec must be a mapping (key: value lines), "
+                         f"not a {'list' if isinstance(node, yaml.SequenceNode) else 'single value'}")
+    try:
+        doc.data = _convert(node, (), doc, set())
+    except _ScalarError as exc:
+        raise InputError(display, exc.line, exc.col, exc.message) from None
     return doc
 
 
@@ -138,4 +149,29 @@ _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
-    return _CONSTRUCTOR.construct_object(node, deep=True)
+    try:
+        return _CONSTRUCTOR.construct_object(node, deep=True)
+    except (ValueError, OverflowError, yaml.YAMLError) as exc:  # e.g. an integer of 5000 digits
+        line, col = _mark(node)
+        problem = " ".join(str(exc).split())[:120]
+        raise _ScalarError(line, col, f"cannot read this value: {problem}") from None
+
+
+class _ScalarError(Exception):
+    def __init__(self, line: int, col: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.col, self.message = line, col, message
+
+
+# What YAML forbids in a stream (PyYAML's reader rule); libyaml reports only an offset.
+_NON_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+
+
+def _control_character(text: str, display: str, exc: yaml.reader.ReaderError) -> InputError:
+    found = _NON_PRINTABLE.search(text)
+    if found is None:
+        return InputError(display, 1, 1, f"malformed YAML: {exc.reason}")
+    line = text.count("\n", 0, found.start()) + 1
+    col = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+    return InputError(display, line, col, f"control character U+{ord(found.group()):04X} is not allowed "
+                      "in YAML; write it as an escape in a double-quoted string, or remove it")
