@@ -54,12 +54,16 @@ def format_snippets(snippets: list[str], style: Path) -> list[str]:
     import subprocess
 
     joined = f"\n{_MARKER}\n".join(s.rstrip("\n") + "\n" for s in snippets)
-    proc = subprocess.run(
-        [binary(), f"--style=file:{style}", "--assume-filename=mirrorgen.h"],
-        input=joined.encode(),
-        capture_output=True,
-        check=False,
-    )
+    program = binary()
+    try:
+        proc = subprocess.run(
+            [program, f"--style=file:{style}", "--assume-filename=mirrorgen.h"],
+            input=joined.encode(),
+            capture_output=True,
+            check=False,
+        )
+    except OSError as exc:  # no exec bit, not a program for this machine, ...
+        raise UsageError(f"clang-format cannot run ({program}): {exc.strerror or exc}") from None
     if proc.returncode != 0:
         message = proc.stderr.decode(errors="replace").strip().splitlines()
         first = message[0] if message else str(proc.returncode)

@@ -123,6 +123,10 @@ def _convert(node: yaml.Node, key: PathKey, doc: Document, seen: set[int]) -> An
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for knode, vnode in node.value:
+            if id(knode) in seen:  # an alias used as a key is an alias all the same
+                line, col = _mark(knode)
+                raise InputError(doc.path, line, col, "YAML anchors and aliases are not allowed in a spec")
+            seen.add(id(knode))
             if knode.tag == "tag:yaml.org,2002:merge":
                 line, col = _mark(knode)
                 raise InputError(doc.path, line, col, "YAML merge keys ('<<') are not allowed")
