@@ -11,6 +11,7 @@ correctness.
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 from functools import cache
 from pathlib import Path
 
@@ -84,14 +85,20 @@ def lookup(memo_key: str) -> str | None:
 
 
 def store(memo_key: str, value: str) -> None:
-    path = _entry(memo_key)
+    store_file(_entry(memo_key), f"{memo_key}\n{_seal(memo_key, value)}\n{value}".encode())
+
+
+def store_file(path: Path, data: bytes) -> None:
+    """Write a cache file by rename, so a reader sees the old entry or the new one; a read-only
+    or full cache only costs speed."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(f"{memo_key}\n{_seal(memo_key, value)}\n{value}".encode())
+        tmp.write_bytes(data)
         os.replace(tmp, path)
     except (OSError, ValueError):
-        pass  # a read-only or full cache only costs speed
+        with suppress(OSError):
+            tmp.unlink()
 
 
 def _seal(memo_key: str, value: str) -> str:
