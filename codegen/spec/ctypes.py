@@ -61,6 +61,10 @@ RESERVED = frozenset(
 )  # fmt: skip
 
 
+# Reserved as names, yet types: the kernel's own typedefs among RESERVED.
+TYPEDEF_NAMES = frozenset({"bool"})
+
+
 class CTypeError(ValueError):
     """The text is not a type (or declaration) this grammar accepts."""
 
@@ -116,7 +120,7 @@ def normalize_type(text: str) -> str:
     elif i + 1 < len(toks) and toks[i] == "void" and toks[i + 1] == "*":
         base = ["void"]
         i += 1
-    elif i < len(toks) and is_identifier(toks[i]):
+    elif i < len(toks) and (is_identifier(toks[i]) or toks[i] in TYPEDEF_NAMES):
         base = [toks[i]]
         i += 1
     elif i < len(toks) and toks[i] in RESERVED:
