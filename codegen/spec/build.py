@@ -234,7 +234,11 @@ class _Builder:
                 ("mirror", "size_limit", "host_field"), raw["size_limit"]["host_field"], "host field"
             )
             size = SizeLimit(
-                field, self.comment(("mirror", "size_limit", "comment")), self.loc(("mirror", "size_limit"))
+                field,
+                self.comment(("mirror", "size_limit", "comment")),
+                self.loc(("mirror", "size_limit")),
+                struct,
+                host.struct,
             )
         return Mirror(
             struct, define, self.comment(("mirror", "comment")), fields, asserts, size, self.loc(("mirror",))

@@ -1,6 +1,6 @@
 """The typed spec model: plain frozen dataclasses that the templates read.
 
-Vocabulary (kernel-facts.md):
+Vocabulary (README.md, "The spec format"):
 - host:   the struct being overlaid (`struct page`);
 - mirror: the struct that mirrors some host words (`struct netmem_desc`);
 - alias:  the struct that carries the mirror's fields too (`struct net_iov`),
@@ -51,6 +51,39 @@ class Comment:
 
 
 @dataclass(frozen=True)
+class OffsetsEqual:
+    """The operands of `offsetof(struct left, left_member) == offsetof(struct right, right_member)`.
+
+    The C text is rendered from these by `_macros.j2` (codegen/asserts.py for Python readers).
+    """
+
+    left: str  # struct tags
+    left_member: str
+    right: str
+    right_member: str
+
+
+@dataclass(frozen=True)
+class SizeWithin:
+    """The operands of `sizeof(struct mirror) <= offsetof(struct host, host_field)`."""
+
+    mirror: str
+    host: str
+    host_field: str
+
+
+@dataclass(frozen=True)
+class AssertUse:
+    """One use of an assert macro, `MACRO(left, right)`, for one spec field."""
+
+    macro: str
+    left: str  # the macro's arguments
+    right: str
+    field: Field
+    check: OffsetsEqual  # what the use expands to
+
+
+@dataclass(frozen=True)
 class AssertBlock:
     """`#define MACRO(a, b) static_assert(offsetof(L, a) == offsetof(R, b))`, one use per field."""
 
@@ -62,12 +95,30 @@ class AssertBlock:
     comment: Comment | None
     loc: Loc
 
+    @property
+    def body(self) -> OffsetsEqual:
+        """The define's body: the comparison over the macro's parameters."""
+        return OffsetsEqual(self.left, self.params[0], self.right, self.params[1])
+
+    @property
+    def uses(self) -> tuple[AssertUse, ...]:
+        return tuple(
+            AssertUse(self.macro, a, b, field, OffsetsEqual(self.left, a, self.right, b))
+            for a, b, field in self.pairs
+        )
+
 
 @dataclass(frozen=True)
 class SizeLimit:
     host_field: str
     comment: Comment | None
     loc: Loc
+    mirror: str  # struct tags, the operands of `check`
+    host: str
+
+    @property
+    def check(self) -> SizeWithin:
+        return SizeWithin(self.mirror, self.host, self.host_field)
 
 
 @dataclass(frozen=True)
