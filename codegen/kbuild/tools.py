@@ -15,13 +15,6 @@ PROGRAMS = {"make": "make", "gcc": "gcc", "bc": "bc", "bison": "bison", "flex": 
 HEADERS = {"gelf.h": "libelf-dev", "openssl/opensslv.h": "libssl-dev"}
 
 
-def packages_needed(arches: Sequence[Arch]) -> list[str]:
-    """Every Debian package a build of these arches needs, installed or not."""
-    needed = dict.fromkeys([*PROGRAMS.values(), *HEADERS.values()])
-    needed.update(dict.fromkeys(a.compiler_package() for a in arches))
-    return list(needed)
-
-
 def check_tools(arches: Sequence[Arch]) -> None:
     """Raise a UsageError naming each missing program and the package to install."""
     missing = {prog: pkg for prog, pkg in PROGRAMS.items() if shutil.which(prog) is None}
@@ -37,16 +30,17 @@ def check_tools(arches: Sequence[Arch]) -> None:
 
 
 def _missing_headers() -> dict[str, str]:
-    """Host headers the build compiles its tools against; gcc stops at the first missing one."""
-    missing: dict[str, str] = {}
-    for header, package in HEADERS.items():
-        proc = subprocess.run(
-            ["gcc", "-E", "-x", "c", "-", "-o", "/dev/null"],
-            input=f"#include <{header}>\n",
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            missing[f"<{header}>"] = package
-    return missing
+    """Host headers the build compiles its tools against."""
+    return {f"<{header}>": package for header, package in HEADERS.items() if not header_found(header)}
+
+
+def header_found(header: str, compiler: str = "gcc") -> bool:
+    """Preprocess an `#include`: finds the header wherever the compiler looks (multiarch too)."""
+    proc = subprocess.run(
+        [compiler, "-E", "-x", "c", "-o", "/dev/null", "-"],
+        input=f"#include <{header}>\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return proc.returncode == 0
