@@ -10,6 +10,7 @@ from codegen.propose.classify import Classified
 from codegen.propose.layouts import Layouts
 from codegen.render import render
 from codegen.spec.model import Spec
+from codegen.verify.abis import alike
 from codegen.verify.clangtu import StructLayout
 
 CELL = "{offset:>6} {size:>4}"
@@ -72,10 +73,8 @@ def build(spec: Spec, layouts: Layouts, classified: Classified) -> Layout:
     structs = changed_structs(spec, classified)
     per_abi = {abi: [_table(spec, structs_by_tag, tag, classified) for tag in structs]
                for abi, structs_by_tag in layouts.items()}
-    groups: dict[tuple[object, ...], list[str]] = {}
-    for abi, tables in per_abi.items():
-        key = tuple((r.name, r.cells) for t in tables for r in (*t.rows, *t.totals))
-        groups.setdefault(key, []).append(abi)
+    groups = alike((tuple((r.name, r.cells) for t in tables for r in (*t.rows, *t.totals)), abi)
+                   for abi, tables in per_abi.items())
     firsts = [names[0] for names in groups.values()]
     tables = []
     for i, tag in enumerate(structs):

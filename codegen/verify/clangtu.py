@@ -59,6 +59,11 @@ class StructLayout:
     def field(self, name: str) -> FieldLayout | None:
         return next((f for f in self.fields if f.name == name), None)
 
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> StructLayout:
+        """The inverse of `dataclasses.asdict`, for memo entries (KeyError/TypeError if malformed)."""
+        return StructLayout(d["name"], d["size"], d["align"], tuple(FieldLayout(**f) for f in d["fields"]))
+
 
 @dataclass(frozen=True)
 class Compiled:

@@ -16,7 +16,6 @@ import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 from codegen.errors import UsageError
 from codegen.report import Finding, Outcome
@@ -87,12 +86,7 @@ def _spec_layouts(plan: Plan, abi: Abi, spec_file: SpecFile) -> SpecLayouts:
     if cached is not None:
         try:
             raw_structs, raw_host = json.loads(cached)
-            structs = {
-                tag: StructLayout(
-                    d["name"], d["size"], d["align"], tuple(FieldLayout(**f) for f in d["fields"])
-                )
-                for tag, d in raw_structs.items()
-            }
+            structs = {tag: StructLayout.from_dict(d) for tag, d in raw_structs.items()}
             return structs, {name: FieldLayout(**f) for name, f in raw_host.items()}
         except (ValueError, KeyError, TypeError):
             pass  # an unreadable entry is a miss
@@ -254,5 +248,4 @@ def _host_loc(plan: Plan, name: str) -> Loc:
     return plan.limit.at if plan.limit and plan.limit.host_field == name else plan.at
 
 
-def _layout(d: dict[str, Any]) -> StructLayout:
-    return StructLayout(d["name"], d["size"], d["align"], tuple(FieldLayout(**f) for f in d["fields"]))
+_layout = StructLayout.from_dict

@@ -13,7 +13,7 @@ from codegen.specfiles import SpecFile
 from codegen.verify.clangtu import StructLayout
 from codegen.verify.evaluate import AbiResult, evaluate
 from codegen.verify.ktypes import unknown
-from codegen.verify.plan import AssertSite, Limit, MirrorField, Plan, RegionFile
+from codegen.verify.plan import AssertSite, Plan, RegionFile
 from codegen.verify.run import outcome_of
 from codegen.verify.treetypes import TreeBuild, TreeLayout, locate, tree_layout
 from codegen.verify.tu import TreeType, region_files, tree_tu
@@ -103,16 +103,8 @@ def _checked(spec: Spec, found: TreeLayout, build: TreeBuild, wanted: dict[str, 
 def _plan(
     spec: Spec, build: TreeBuild, regions: list[RegionFile], sites: tuple[AssertSite, ...], text: str
 ) -> Plan:
-    limit = spec.mirror.size_limit
-    return Plan(
-        spec=spec.path,
-        host=spec.host.struct,
-        mirror=spec.mirror.struct,
-        alias=spec.alias.struct if spec.alias else None,
-        fields=tuple(MirrorField(f.name, f.host, f.loc) for f in spec.mirror.fields),
-        limit=Limit(limit.host_field, limit.loc) if limit else None,
-        members=tuple((m.name, m.loc) for m in spec.alias.members) if spec.alias else (),
-        at=spec.mirror.loc,
+    return Plan.of(
+        spec,
         model=str(build.tree),
         model_file="",
         model_digest="",

@@ -18,7 +18,7 @@ from typing import Any
 
 from codegen.errors import UsageError
 from codegen.verify.abis import Abi
-from codegen.verify.clangtu import FieldLayout, StructLayout
+from codegen.verify.clangtu import StructLayout
 
 _PROBE = re.compile(r"mirrorgen_probe_(\d+)\Z")
 _TAG = re.compile(r"(struct|union) (\w+)\Z")
@@ -134,9 +134,7 @@ def _decode(text: str) -> TreeLayout | None:
         raw: dict[str, Any] = json.loads(text)
         host = raw["host"]
         placed = (
-            StructLayout(
-                host["name"], host["size"], host["align"], tuple(FieldLayout(**f) for f in host["fields"])
-            )
+            StructLayout.from_dict(host)
             if host
             else None
         )
