@@ -162,11 +162,12 @@ class Alias:
 
     @property
     def style(self) -> MemberKind:
-        """How the alias carries the mirror: union, embedded, or field (inline)."""
-        for member in self.members:
-            if member.kind != "plain":
-                return member.kind
-        return "plain"
+        return carrier_style(self.members)
+
+
+def carrier_style(members: tuple[Member, ...]) -> MemberKind:
+    """How an alias carries the mirror: union, embedded, or field (inline)."""
+    return next((m.kind for m in members if m.kind != "plain"), "plain")
 
 
 @dataclass(frozen=True)
