@@ -79,6 +79,13 @@ def _struct(want: Shape, have: Shape, name: str, spec: Spec, loc: Loc) -> list[R
 def _members(
     label: str, exp: list[MemberShape], got: list[MemberShape], end_line: int, spec: Spec, loc: Loc
 ) -> list[Reason]:
+    return _named(label, exp, got, end_line, spec, loc) + _anonymous(label, exp, got, end_line, spec, loc)
+
+
+def _named(
+    label: str, exp: list[MemberShape], got: list[MemberShape], end_line: int, spec: Spec, loc: Loc
+) -> list[Reason]:
+    """Named members: renamed, missing, retyped, extra, doubled, or out of order."""
     out: list[Reason] = []
     exp_named = {m.name: m for m in exp if m.name}
     got_named = {m.name: m for m in got if m.name}
@@ -126,6 +133,14 @@ def _members(
                 _field_loc(spec, common_exp[first], loc),
             )
         )
+    return out
+
+
+def _anonymous(
+    label: str, exp: list[MemberShape], got: list[MemberShape], end_line: int, spec: Spec, loc: Loc
+) -> list[Reason]:
+    """Anonymous structs and unions, compared in order, then their members."""
+    out: list[Reason] = []
     exp_anon = [m for m in exp if not m.name]
     got_anon = [g for g in got if not g.name]
     for i, m in enumerate(exp_anon):
