@@ -264,7 +264,7 @@ def _comment_diff_line(exp: str | None, got: str | None, got_line: int | None, c
     return got_line + min(len(exp_lines), len(got_lines))
 
 
-def layout(expected: str, found: str, spec: Spec) -> Reason | None:
+def layout_reason(expected: str, found: str, spec: Spec) -> Reason | None:
     """When `explain` finds nothing but the texts differ: where, and in which construct.
 
     The constructs agree, so what differs is layout (blank lines, indentation,

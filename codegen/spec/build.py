@@ -79,7 +79,7 @@ def _schema_error(doc: Document, exc: Any) -> InputError:
     message = exc.message
     if message.startswith("data"):
         message = message[len("data") :].lstrip(".")
-    return doc.error(key, message if where == "the spec" else f"{message}")
+    return doc.error(key, message)
 
 
 def _value_path(data: Any, parts: list[str]) -> PathKey:

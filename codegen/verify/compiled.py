@@ -248,4 +248,3 @@ def _host_loc(plan: Plan, name: str) -> Loc:
     return plan.limit.at if plan.limit and plan.limit.host_field == name else plan.at
 
 
-_layout = StructLayout.from_dict
