@@ -11,7 +11,7 @@ import importlib.util
 from functools import cache
 from pathlib import Path
 
-from codegen.errors import UsageError
+from codegen.failures import ToolError
 
 _MARKER = "/* mirrorgen: region break */"
 
@@ -29,9 +29,9 @@ def wheel_binary() -> Path | None:
 def binary() -> Path:
     path = wheel_binary()
     if path is None:
-        raise UsageError("clang-format is not installed: pip install 'clang-format>=23.1,<24'")
+        raise ToolError("clang-format is not installed: pip install 'clang-format>=23.1,<24'")
     if not path.is_file():
-        raise UsageError(f"clang-format binary missing from its wheel: {path}")
+        raise ToolError(f"clang-format binary missing from its wheel: {path}")
     return path
 
 
@@ -62,8 +62,8 @@ def format_snippets(snippets: list[str], style: Path) -> list[str]:
     )
     if proc.returncode != 0:
         message = proc.stderr.decode(errors="replace").strip().splitlines()
-        raise UsageError(f"clang-format failed: {message[0] if message else proc.returncode}")
+        raise ToolError(f"clang-format failed: {message[0] if message else proc.returncode}")
     parts = proc.stdout.decode().split(f"\n{_MARKER}\n")
     if len(parts) != len(snippets):
-        raise UsageError("clang-format merged or split the generated regions")
+        raise ToolError("clang-format merged or split the generated regions")
     return [p.rstrip("\n") + "\n" for p in parts]

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 
-from codegen.errors import UsageError
+from codegen.failures import ToolError
 from codegen.kbuild.arches import Arch
 
 # program -> Debian package
@@ -16,7 +16,7 @@ HEADERS = {"gelf.h": "libelf-dev", "openssl/opensslv.h": "libssl-dev"}
 
 
 def check_tools(arches: Sequence[Arch]) -> None:
-    """Raise a UsageError naming each missing program and the package to install."""
+    """Raise a ToolError naming each missing program and the package to install."""
     missing = {prog: pkg for prog, pkg in PROGRAMS.items() if shutil.which(prog) is None}
     for arch in arches:
         if shutil.which(arch.compiler()) is None:
@@ -26,7 +26,7 @@ def check_tools(arches: Sequence[Arch]) -> None:
     if missing:
         listing = ", ".join(f"{what} (Debian package {pkg})" for what, pkg in missing.items())
         packages = " ".join(dict.fromkeys(missing.values()))
-        raise UsageError(f"missing for the kernel build: {listing}; install with: apt-get install {packages}")
+        raise ToolError(f"missing for the kernel build: {listing}; install with: apt-get install {packages}")
 
 
 def _missing_headers() -> dict[str, str]:

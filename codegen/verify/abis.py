@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
-from codegen.errors import UsageError
+from codegen.failures import BadUsage
 
 _K = TypeVar("_K", bound=Hashable)
 
@@ -46,7 +46,7 @@ def parse_abis(text: str | None) -> list[Abi]:
         name = ALIASES.get(raw.strip(), raw.strip())
         if name not in BY_NAME:
             known = ", ".join(abi.name for abi in ABIS)
-            raise UsageError(f"unknown ABI '{raw.strip()}' (known: {known})")
+            raise BadUsage(f"unknown ABI '{raw.strip()}' (known: {known})")
         if BY_NAME[name] not in chosen:
             chosen.append(BY_NAME[name])
     return chosen

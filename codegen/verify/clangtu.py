@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from codegen.errors import UsageError
+from codegen.failures import ToolError
 
 SOURCE_NAME = "mirrorgen-verify.c"
 HOST_FILE = "<host model>"  # the host model's #line file name in the translation unit
@@ -85,7 +85,7 @@ def index() -> Any:
         try:
             from clang import cindex
         except ImportError:
-            raise UsageError("libclang is not installed: pip install 'libclang>=18.1,<19'") from None
+            raise ToolError("libclang is not installed: pip install 'libclang>=18.1,<19'") from None
         index = _local.index = cindex.Index.create()
     return index
 
@@ -104,7 +104,7 @@ def compile_c(
     try:
         tu = index().parse(SOURCE_NAME, args=args, unsaved_files=[(SOURCE_NAME, text)])
     except TranslationUnitLoadError:
-        raise UsageError(f"libclang cannot parse for target '{triple}'") from None
+        raise ToolError(f"libclang cannot parse for target '{triple}'") from None
     flat, asked = set(flatten), dict(offsets or {})
     where = presumed(text)
     layouts: dict[str, StructLayout] = {}

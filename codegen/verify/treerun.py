@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from codegen.errors import InputError, UsageError
+from codegen.errors import InputError
+from codegen.failures import BadUsage
 from codegen.report import Outcome
 from codegen.spec import load_spec
 from codegen.spec.model import Loc, Spec
@@ -42,7 +43,7 @@ def verify_tree(spec_file: SpecFile, builds: Sequence[TreeBuild]) -> Outcome:
         plan = _plan(spec, build, regions, sites, tree_tu(host, types, spec, regions))
         results += evaluate(plan, [build.abi])
     if plan is None:
-        raise UsageError("verify --tree: no ABI to verify")
+        raise BadUsage("verify --tree: no ABI to verify")
     return outcome_of(
         spec_file,
         plan,
@@ -75,14 +76,14 @@ def _host_header(spec: Spec, build: TreeBuild) -> str:
             return header
     found = locate(build, [f"struct {spec.host.struct}"])
     if not found:
-        raise UsageError(f"{build.tree} defines no struct {spec.host.struct} under include/")
+        raise BadUsage(f"{build.tree} defines no struct {spec.host.struct} under include/")
     return next(iter(found.values()))
 
 
 def _checked(spec: Spec, found: TreeLayout, build: TreeBuild, wanted: dict[str, Loc]) -> StructLayout:
     where = f"{build.tree} ({build.abi.name})"
     if found.host is None:
-        raise UsageError(f"{where}: the tree's headers define no struct {spec.host.struct}")
+        raise BadUsage(f"{where}: the tree's headers define no struct {spec.host.struct}")
     for name, loc in wanted.items():
         if name not in found.types:
             raise InputError(loc.path, loc.line, loc.col, f"unknown type {name}: not defined by {where}")
