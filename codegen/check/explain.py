@@ -178,6 +178,8 @@ def _renames(exp: list[MemberShape], got: list[MemberShape]) -> dict[str, str]:
 
 
 def _macro(want: Shape, have: Shape, block: AssertBlock, spec: Spec) -> list[Reason]:
+    from codegen import asserts  # loads Jinja2, as the regeneration before this did
+
     exp: MacroShape | None = want.macros.get(block.macro)
     got = have.macros.get(block.macro)
     name = block.macro
@@ -201,18 +203,18 @@ def _macro(want: Shape, have: Shape, block: AssertBlock, spec: Spec) -> list[Rea
     got_uses: dict[tuple[str, ...], int] = {}
     for use, line in got.uses:
         if use in got_uses:
-            pair = next((p for p in block.pairs if (p[0], p[1]) == use), None)
+            mine = next((u for u in block.uses if (u.left, u.right) == use), None)
             out.append(Reason(line, f"{name}({', '.join(use)}) is used again; the spec has it once",
-                              pair[2].loc if pair else block.loc))
+                              mine.field.loc if mine else block.loc))
         else:
             got_uses[use] = line
     anchor = got.undef_line or (got.uses[-1][1] if got.uses else got.line)
-    for index, (left, right, field) in enumerate(block.pairs):
-        if (left, right) not in got_uses:
+    for index, spec_use in enumerate(block.uses):
+        if (spec_use.left, spec_use.right) not in got_uses:
             # Where it belongs: before the next use the spec has that the header still holds.
             later = [got_uses[u] for u in exp_uses[index + 1:] if u in got_uses]
-            out.append(Reason(later[0] if later else anchor,
-                              f"{name} has no use for field '{right}' ({name}({left}, {right}))", field.loc))
+            message = f"{name} has no use for field '{spec_use.right}' ({asserts.use(spec_use)})"
+            out.append(Reason(later[0] if later else anchor, message, spec_use.field.loc))
     for use, line in got.uses:
         if use not in exp_uses:
             out.append(Reason(line, f"{name}({', '.join(use)}) is not in the spec", block.loc))
