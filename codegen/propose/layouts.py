@@ -84,9 +84,11 @@ def other_layouts(old: Spec | None, model: HostModel,
 def _decode_layouts(text: str) -> tuple[Layouts, dict[str, StructLayout]] | None:
     try:
         olds_raw, hosts_raw = json.loads(text)
-        layout = StructLayout.from_dict
-        olds = {abi: {tag: layout(d) for tag, d in structs.items()} for abi, structs in olds_raw.items()}
-        hosts = {abi: layout(d) for abi, d in hosts_raw.items()}
+        olds = {
+            abi: {tag: StructLayout.from_dict(d) for tag, d in structs.items()}
+            for abi, structs in olds_raw.items()
+        }
+        hosts = {abi: StructLayout.from_dict(d) for abi, d in hosts_raw.items()}
     except (ValueError, KeyError, TypeError):
         return None  # an unreadable entry is a miss
     return olds, hosts
