@@ -11,8 +11,6 @@ import importlib.util
 from functools import cache
 from pathlib import Path
 
-from codegen.failures import ToolError
-
 _MARKER = "/* mirrorgen: region break */"
 
 
@@ -29,9 +27,9 @@ def wheel_binary() -> Path | None:
 def binary() -> Path:
     path = wheel_binary()
     if path is None:
-        raise ToolError("clang-format is not installed: pip install 'clang-format>=23.1,<24'")
+        raise _tool_error("clang-format is not installed: pip install 'clang-format>=23.1,<24'")
     if not path.is_file():
-        raise ToolError(f"clang-format binary missing from its wheel: {path}")
+        raise _tool_error(f"clang-format binary missing from its wheel: {path}")
     return path
 
 
@@ -62,8 +60,14 @@ def format_snippets(snippets: list[str], style: Path) -> list[str]:
     )
     if proc.returncode != 0:
         message = proc.stderr.decode(errors="replace").strip().splitlines()
-        raise ToolError(f"clang-format failed: {message[0] if message else proc.returncode}")
+        raise _tool_error(f"clang-format failed: {message[0] if message else proc.returncode}")
     parts = proc.stdout.decode().split(f"\n{_MARKER}\n")
     if len(parts) != len(snippets):
-        raise ToolError("clang-format merged or split the generated regions")
+        raise _tool_error("clang-format merged or split the generated regions")
     return [p.rstrip("\n") + "\n" for p in parts]
+
+
+def _tool_error(message: str) -> Exception:
+    from codegen.failures import ToolError  # not at module level: `check`'s fast path imports this module
+
+    return ToolError(message)
