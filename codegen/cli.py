@@ -59,12 +59,12 @@ def _version() -> str:
     try:
         from clang.cindex import conf
 
-        from codegen.commands.doctor import libclang_version
+        from codegen.tools import libclang_version
 
         number = libclang_version().rsplit("version", 1)[-1].split()[0]
         lines.append(f"libclang {number} ({conf.get_filename()})")
     except Exception as exc:  # a missing or broken library: say so, --version still works
-        from codegen.commands.doctor import requirement
+        from codegen.tools import requirement
 
         lines.append(f"libclang: unavailable ({exc}); pip install '{requirement('libclang')}'")
     return "\n".join(lines)

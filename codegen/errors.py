@@ -18,7 +18,17 @@ class InputError(Exception):
 
 
 class UsageError(Exception):
-    """A command line that names something unknown (exit 2, no location)."""
+    """Exit 2 with no file location to blame; raise one of the two kinds below."""
+
+
+class BadUsage(UsageError):
+    """Bad input with no spec line to blame: an unknown ABI or arch, options that do not
+    go together, a file that is not what the option needs."""
+
+
+class ToolError(UsageError):
+    """A tool mirrorgen runs is missing or failed: clang-format, libclang, tree-sitter,
+    git, make. Not the user's input; the message says what to install or where the log is."""
 
 
 class Terminated(BaseException):

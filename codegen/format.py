@@ -11,8 +11,6 @@ import importlib.util
 from functools import cache
 from pathlib import Path
 
-from codegen.errors import InputError, UsageError
-
 _MARKER = "/* mirrorgen: region break */"
 
 
@@ -29,9 +27,9 @@ def wheel_binary() -> Path | None:
 def binary() -> Path:
     path = wheel_binary()
     if path is None:
-        raise UsageError("clang-format is not installed: pip install 'clang-format>=23.1,<24'")
+        raise _tool_error("clang-format is not installed: pip install 'clang-format>=23.1,<24'")
     if not path.is_file():
-        raise UsageError(f"clang-format binary missing from its wheel: {path}")
+        raise _tool_error(f"clang-format binary missing from its wheel: {path}")
     return path
 
 
@@ -63,7 +61,7 @@ def format_snippets(snippets: list[str], style: Path) -> list[str]:
             check=False,
         )
     except OSError as exc:  # no exec bit, not a program for this machine, ...
-        raise UsageError(f"clang-format cannot run ({program}): {exc.strerror or exc}") from None
+        raise _tool_error(f"clang-format cannot run ({program}): {exc.strerror or exc}") from None
     if proc.returncode != 0:
         message = proc.stderr.decode(errors="replace").strip().splitlines()
         first = message[0] if message else str(proc.returncode)
@@ -71,10 +69,18 @@ def format_snippets(snippets: list[str], style: Path) -> list[str]:
 
         located = re.match(r"(.+?):(\d+):(\d+): (?:error: )?(.*)", first)
         if located and Path(located.group(1)) == Path(style):  # the style file is to blame
+            from codegen.errors import InputError
+
             raise InputError(located.group(1), int(located.group(2)), int(located.group(3)),
                              f"clang-format style: {located.group(4)}")
-        raise UsageError(f"clang-format failed: {first}")
+        raise _tool_error(f"clang-format failed: {first}")
     parts = proc.stdout.decode().split(f"\n{_MARKER}\n")
     if len(parts) != len(snippets):
-        raise UsageError("clang-format merged or split the generated regions")
+        raise _tool_error("clang-format merged or split the generated regions")
     return [p.rstrip("\n") + "\n" for p in parts]
+
+
+def _tool_error(message: str) -> Exception:
+    from codegen.errors import ToolError  # not at module level: `check`'s fast path imports this module
+
+    return ToolError(message)

@@ -21,7 +21,7 @@ from codegen.memo import cache_root, store_file
 from codegen.resources import templates_dir
 from codegen.spec.model import Spec
 
-# Region names, in the order a header places them (kernel-facts.md):
+# Region names, in the order a header places them:
 # R1 the mirror block, R2 the alias struct, R3 the alias's assert block.
 MIRROR, ALIAS, ALIAS_ASSERTS = "mirror", "alias", "alias_asserts"
 _TEMPLATES = {MIRROR: "mirror.h.j2", ALIAS: "alias.h.j2", ALIAS_ASSERTS: "alias_asserts.h.j2"}

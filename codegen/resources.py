@@ -30,6 +30,3 @@ def bundled_specs_dir() -> Path:
 def clang_format_style() -> Path:
     return PACKAGE_DIR / "kernel.clang-format"
 
-
-def schema_path() -> Path:
-    return PACKAGE_DIR / "spec" / "schema.json"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from codegen.spec.host import HostField, HostStruct, Span
+from codegen.spec.host import HostField, HostStruct, Versions
 from codegen.spec.model import Loc
 from codegen.verify import btf, elf
 from codegen.verify.clangtu import compile_c
@@ -106,7 +106,7 @@ def test_the_builtin_types_have_the_compiled_kernels_sizes(vmlinux_sid: Path) ->
     the Debian kernel's BTF gives it."""
     names = [t.name for t in TYPEDEFS] + [r.typedef or f"struct {r.tag}" for r in RECORDS]
     loc = Loc("table", 1, 1)
-    fields = tuple(HostField(f"f{i}", name, loc, Span(), None) for i, name in enumerate(names))
+    fields = tuple(HostField(f"f{i}", name, loc, Versions(), None) for i, name in enumerate(names))
     text = host_tu(HostStruct("table", "mirrorgen_types", fields))
     compiled = compile_c(text, "x86_64-linux-gnu", ["mirrorgen_types"])
     assert not compiled.errors, compiled.errors

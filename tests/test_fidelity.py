@@ -4,7 +4,7 @@
   newest Debian sid tree, fetched at test time;
 - R2 and R3 (the union form of net_iov and its asserts) token for token against
   the seed patch's post-image (its email rendering lost the tabs), plus the
-  formatting rules kernel-facts.md states for them.
+  formatting rules the kernel uses for them.
 """
 
 from __future__ import annotations

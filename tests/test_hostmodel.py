@@ -1,7 +1,7 @@
 """The host model (specs/hosts/page.yaml): its API, and validation at load.
 
-The offsets asserted here are the facts table of kernel-facts.md; the
-kernel itself confirms the model in tests/test_hostmodel_kernel.py.
+The offsets asserted here are the model's; the kernel itself confirms
+them in tests/test_hostmodel_kernel.py.
 """
 
 from __future__ import annotations

@@ -79,6 +79,13 @@ def _struct(want: Shape, have: Shape, name: str, spec: Spec, loc: Loc) -> list[R
 def _members(
     label: str, exp: list[MemberShape], got: list[MemberShape], end_line: int, spec: Spec, loc: Loc
 ) -> list[Reason]:
+    return _named(label, exp, got, end_line, spec, loc) + _anonymous(label, exp, got, end_line, spec, loc)
+
+
+def _named(
+    label: str, exp: list[MemberShape], got: list[MemberShape], end_line: int, spec: Spec, loc: Loc
+) -> list[Reason]:
+    """Named members: renamed, missing, retyped, extra, doubled, or out of order."""
     out: list[Reason] = []
     exp_named = {m.name: m for m in exp if m.name}
     got_named = {m.name: m for m in got if m.name}
@@ -126,6 +133,14 @@ def _members(
                 _field_loc(spec, common_exp[first], loc),
             )
         )
+    return out
+
+
+def _anonymous(
+    label: str, exp: list[MemberShape], got: list[MemberShape], end_line: int, spec: Spec, loc: Loc
+) -> list[Reason]:
+    """Anonymous structs and unions, compared in order, then their members."""
+    out: list[Reason] = []
     exp_anon = [m for m in exp if not m.name]
     got_anon = [g for g in got if not g.name]
     for i, m in enumerate(exp_anon):
@@ -163,6 +178,8 @@ def _renames(exp: list[MemberShape], got: list[MemberShape]) -> dict[str, str]:
 
 
 def _macro(want: Shape, have: Shape, block: AssertBlock, spec: Spec) -> list[Reason]:
+    from codegen import asserts  # loads Jinja2, as the regeneration before this did
+
     exp: MacroShape | None = want.macros.get(block.macro)
     got = have.macros.get(block.macro)
     name = block.macro
@@ -186,18 +203,18 @@ def _macro(want: Shape, have: Shape, block: AssertBlock, spec: Spec) -> list[Rea
     got_uses: dict[tuple[str, ...], int] = {}
     for use, line in got.uses:
         if use in got_uses:
-            pair = next((p for p in block.pairs if (p[0], p[1]) == use), None)
+            mine = next((u for u in block.uses if (u.left, u.right) == use), None)
             out.append(Reason(line, f"{name}({', '.join(use)}) is used again; the spec has it once",
-                              pair[2].loc if pair else block.loc))
+                              mine.field.loc if mine else block.loc))
         else:
             got_uses[use] = line
     anchor = got.undef_line or (got.uses[-1][1] if got.uses else got.line)
-    for index, (left, right, field) in enumerate(block.pairs):
-        if (left, right) not in got_uses:
+    for index, spec_use in enumerate(block.uses):
+        if (spec_use.left, spec_use.right) not in got_uses:
             # Where it belongs: before the next use the spec has that the header still holds.
             later = [got_uses[u] for u in exp_uses[index + 1:] if u in got_uses]
-            out.append(Reason(later[0] if later else anchor,
-                              f"{name} has no use for field '{right}' ({name}({left}, {right}))", field.loc))
+            message = f"{name} has no use for field '{spec_use.right}' ({asserts.use(spec_use)})"
+            out.append(Reason(later[0] if later else anchor, message, spec_use.field.loc))
     for use, line in got.uses:
         if use not in exp_uses:
             out.append(Reason(line, f"{name}({', '.join(use)}) is not in the spec", block.loc))
@@ -249,7 +266,7 @@ def _comment_diff_line(exp: str | None, got: str | None, got_line: int | None, c
     return got_line + min(len(exp_lines), len(got_lines))
 
 
-def layout(expected: str, found: str, spec: Spec) -> Reason | None:
+def layout_reason(expected: str, found: str, spec: Spec) -> Reason | None:
     """When `explain` finds nothing but the texts differ: where, and in which construct.
 
     The constructs agree, so what differs is layout (blank lines, indentation,

@@ -19,6 +19,7 @@ from codegen.specfiles import SpecFile, display_path
 TYPE_CHECKING = False  # not `typing`: importing it costs check's fast path ~3 ms
 if TYPE_CHECKING:
     from codegen.report import Outcome
+    from codegen.spec.model import Spec
 
 
 def _memo_key(spec_file: SpecFile, out_dir: Path) -> str:
@@ -26,96 +27,79 @@ def _memo_key(spec_file: SpecFile, out_dir: Path) -> str:
     return memo.key("generated", spec_bytes, str(spec_file.path), str(out_dir.resolve()))
 
 
+def _read(target: Path, shown: str | None = None) -> bytes | None:
+    """The file's bytes, None if it is missing; a FIFO or device is bad input, never read."""
+    try:
+        return read_regular(target, shown)
+    except FileNotFoundError:
+        return None
+
+
+def _fresh_by_memo(on_disk: bytes | None, spec_file: SpecFile, out_dir: Path) -> bool:
+    """The memo says these exact inputs produce exactly `on_disk`."""
+    return on_disk is not None and memo.lookup(_memo_key(spec_file, out_dir)) == memo.digest(on_disk)
+
+
 def is_fresh_by_memo(spec_file: SpecFile, out_dir: Path) -> bool:
     """The fast path: no YAML, Jinja2, clang-format or tree-sitter is loaded."""
     try:
-        on_disk = read_regular(generated.output_path(spec_file.name, out_dir))
+        on_disk = _read(generated.output_path(spec_file.name, out_dir))
     except (OSError, InputError):  # the slow path says what is wrong
         return False
-    return memo.lookup(_memo_key(spec_file, out_dir)) == memo.digest(on_disk)
+    return _fresh_by_memo(on_disk, spec_file, out_dir)
 
 
 def check_generated(spec_file: SpecFile, out_dir: Path) -> Outcome:
     from codegen.check.diff import unified
     from codegen.pipeline import expected_header  # the slow path: YAML, Jinja2, clang-format
-    from codegen.place import checksum
     from codegen.report import Finding, Outcome
 
     target = generated.output_path(spec_file.name, out_dir)
-    shown = display_path(target.resolve())
-    fix = generated.fix_command([spec_file], out_dir)
-    try:
-        on_disk: bytes | None = read_regular(target, shown)
-    except FileNotFoundError:
-        on_disk = None
-    memo_key = _memo_key(spec_file, out_dir)
-    if on_disk is not None and memo.lookup(memo_key) == memo.digest(on_disk):
+    on_disk = _read(target, display_path(target.resolve()))
+    if _fresh_by_memo(on_disk, spec_file, out_dir):
         return Outcome("check")
-
     spec, expected = expected_header(spec_file, out_dir)
-    memo.store(memo_key, memo.digest(expected.encode()))
-    if on_disk is not None and on_disk == expected.encode():
+    memo.store(_memo_key(spec_file, out_dir), memo.digest(expected.encode()))
+    if on_disk == expected.encode():
         return Outcome("check")
 
-    outcome = Outcome("check", exit_code=1, fix=fix)
-    if on_disk is None:
-        outcome.findings.append(
-            Finding(
-                shown,
-                1,
-                1,
-                "missing-output",
-                "error",
-                f"{shown} is missing: it has never been generated from {spec_file.display}",
-            )
-        )
-        outcome.diff = unified("", expected, shown)
-        return outcome
-    text = on_disk.decode("utf-8", errors="replace")
+    shown = display_path(target.resolve())
+    outcome = Outcome("check", exit_code=1, fix=generated.fix_command([spec_file], out_dir))
+    text = on_disk.decode("utf-8", errors="replace") if on_disk is not None else ""
     outcome.diff = unified(text, expected, shown)
-    if not checksum.verify(text):
-        line = _first_changed_line(text, expected)
-        outcome.findings.append(
-            Finding(
-                shown,
-                line,
-                1,
-                "hand-edit",
-                "error",
-                f"{shown} was edited by hand: checksum mismatch (change {spec_file.display} "
-                "instead; regenerating discards the edit)",
-            )
-        )
-        return outcome
-    from codegen.check.explain import explain
-
-    reasons = explain(expected, text, spec)
-    for reason in reasons:
-        where = f" ({reason.spec})" if reason.spec else ""
-        outcome.findings.append(
-            Finding(
-                shown,
-                reason.line or 1,
-                1,
-                "stale-output",
-                "error",
-                f"{shown} is stale: {reason.message}{where}",
-            )
-        )
-    if not reasons:
-        line = _first_changed_line(text, expected)
-        outcome.findings.append(
-            Finding(
-                shown,
-                line,
-                1,
-                "stale-output",
-                "error",
-                f"{shown} is stale: same constructs, different text (templates, "
-                "clang-format version or banner changed)",
-            )
-        )
+    for line, rule, message in _drift(spec_file, spec, on_disk is None, text, expected, shown):
+        outcome.findings.append(Finding(shown, line, 1, rule, "error", message))
     return outcome
+
+
+def _drift(
+    spec_file: SpecFile, spec: Spec, missing: bool, text: str, expected: str, shown: str
+) -> list[tuple[int, str, str]]:
+    """(line, rule, message) of why the file differs: missing, edited by hand, or stale."""
+    from codegen.check.explain import explain
+    from codegen.place import checksum
+
+    if missing:
+        return [
+            (1, "missing-output", f"{shown} is missing: it has never been generated from {spec_file.display}")
+        ]
+    if not checksum.verify(text):
+        message = (
+            f"{shown} was edited by hand: checksum mismatch (change {spec_file.display} "
+            "instead; regenerating discards the edit)"
+        )
+        return [(_first_changed_line(text, expected), "hand-edit", message)]
+    reasons = explain(expected, text, spec)
+    if not reasons:
+        message = (
+            f"{shown} is stale: same constructs, different text (templates, "
+            "clang-format version or banner changed)"
+        )
+        return [(_first_changed_line(text, expected), "stale-output", message)]
+    return [
+        (r.line or 1, "stale-output", f"{shown} is stale: {r.message}" + (f" ({r.spec})" if r.spec else ""))
+        for r in reasons
+    ]
 
 
 def _first_changed_line(old: str, new: str) -> int:

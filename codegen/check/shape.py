@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from codegen.errors import UsageError
+from codegen.errors import ToolError
 
 
 @dataclass
@@ -67,7 +67,7 @@ def _parser() -> Any:
         import tree_sitter
         import tree_sitter_c
     except ImportError:
-        raise UsageError("tree-sitter is not installed: pip install tree-sitter tree-sitter-c") from None
+        raise ToolError("tree-sitter is not installed: pip install tree-sitter tree-sitter-c") from None
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_c.language()))
 
 

@@ -95,7 +95,7 @@ def _check_one(root: Path, tree: Path, spec_file: SpecFile, key: str) -> Outcome
 
 
 def _findings(target: TreeTarget, change: Change) -> list[Finding]:
-    from codegen.check.explain import explain, layout
+    from codegen.check.explain import explain, layout_reason
     from codegen.report import Finding
 
     spec, where = target.spec, target.relative
@@ -109,7 +109,7 @@ def _findings(target: TreeTarget, change: Change) -> list[Finding]:
     expected, found = _text(change.new), _text(change.old)
     reasons = explain(expected, found, spec)
     if not reasons:  # the constructs agree: say where the layout differs
-        reasons = [r for r in (layout(expected, found, spec),) if r is not None]
+        reasons = [r for r in (layout_reason(expected, found, spec),) if r is not None]
     out = []
     for reason in reasons:
         line = change.line + max(reason.line, 1) - 1

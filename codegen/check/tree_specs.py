@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codegen import memo
-from codegen.errors import InputError, UsageError
+from codegen.errors import BadUsage, InputError
 from codegen.place.tree_paths import target_path, tree_root
 from codegen.specfiles import SpecFile, resolve, say_bundled
 
@@ -123,7 +123,7 @@ def _no_form(tree: Path, target: str, found: str | None, specs: list[tuple[SpecF
     known = "; ".join(f"{sf.display}: {FORMS.get(form, form)}" for sf, form in specs)
     if found is None:
         return InputError(shown, 1, 1, f"no struct definition that a spec here describes ({known})")
-    return UsageError(
+    return BadUsage(
         f"{shown} is in {FORMS[found]}, and no spec here is: the specs know {known}. "
         f"Name the spec for this tree: mirrorgen check --tree {tree.as_posix()} SPEC "
         "(the pre-patch form needs the spec of docs/tree.md, with the tree's own comment)"

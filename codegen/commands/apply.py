@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
 def _one_per_header(spec_files: list[SpecFile], shown_tree: str) -> None:
     """A project may keep a spec per form of one header (seed and upstream): applying all of
     them would leave the last one's form. Unnamed, that is a choice apply will not make."""
-    from codegen.errors import UsageError
+    from codegen.errors import BadUsage
     from codegen.spec import load_spec
 
     owners: dict[str, list[str]] = {}
@@ -65,7 +65,7 @@ def _one_per_header(spec_files: list[SpecFile], shown_tree: str) -> None:
         owners.setdefault(load_spec(sf.path, sf.display).target.file, []).append(sf.display)
     for target, names in owners.items():
         if len(names) > 1:
-            raise UsageError(f"{', '.join(names)} all own {target}: name the one whose form "
+            raise BadUsage(f"{', '.join(names)} all own {target}: name the one whose form "
                              f"{shown_tree} should take (mirrorgen apply --tree {shown_tree} SPEC)")
 
 

@@ -38,18 +38,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from codegen.errors import UsageError
+    from codegen.errors import BadUsage
     from codegen.propose.history import baseline
     from codegen.propose.run import propose
     from codegen.report import Outcome
     from codegen.spec import load_spec
 
     if args.output and not args.tree:
-        raise UsageError("-o writes a patch against a kernel tree: give --tree KDIR")
+        raise BadUsage("-o writes a patch against a kernel tree: give --tree KDIR")
     if not args.add and (args.host_field or args.after or args.to):
-        raise UsageError("--host-field, --after and --to go with --add")
+        raise BadUsage("--host-field, --after and --to go with --add")
     if args.tree and args.against:
-        raise UsageError("--against compares with git; with --tree the proposal is graded against "
+        raise BadUsage("--against compares with git; with --tree the proposal is graded against "
                          "the tree's header, which is what the patch changes")
     spec_file = _spec_file(args.spec)
     # Everything that can be bad input is checked before --add writes the spec.
@@ -107,13 +107,13 @@ def _tree_header(spec_file: SpecFile, tree: str) -> tuple[bytes, str]:
 
 
 def _spec_file(arg: str | None) -> SpecFile:
-    from codegen.errors import UsageError
+    from codegen.errors import BadUsage
     from codegen.specfiles import resolve
 
     found = resolve([arg] if arg else [])
     if len(found) > 1:
         names = ", ".join(sf.display for sf in found)
-        raise UsageError(f"propose works on one spec; name it (found {names})")
+        raise BadUsage(f"propose works on one spec; name it (found {names})")
     return found[0]
 
 

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from codegen.commands.common import add_format, add_specs, emit
-from codegen.errors import UsageError
+from codegen.errors import BadUsage
 
 if TYPE_CHECKING:
     from codegen.kbuild.arches import Arch
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         from codegen.verify.compiled import verify_btf
 
         if args.abi is not None:
-            raise UsageError("--abi does not go with --btf: the compiled kernel's ABI is the one checked")
+            raise BadUsage("--abi does not go with --btf: the compiled kernel's ABI is the one checked")
         if args.btf.endswith((".yaml", ".yml")):  # `--btf SPEC`: the optional FILE took the spec
             args.specs = [args.btf, *(args.specs or [])]
             args.btf = "/sys/kernel/btf/vmlinux"
@@ -83,13 +83,13 @@ def _verify_tree(args: argparse.Namespace, spec_files: list[SpecFile]) -> Outcom
     from codegen.verify.treetypes import TreeBuild
 
     if args.btf is not None:
-        raise UsageError("--tree does not go with --btf")
+        raise BadUsage("--tree does not go with --btf")
     tree = Path(args.tree).resolve()
     by_abi = {arch.abi: arch for arch in ARCHES.values()}
     chosen = [a.name for a in parse_abis(args.abi)] if args.abi else list(by_abi)
     outside = [name for name in chosen if name not in by_abi]
     if outside:
-        raise UsageError(f"--tree works on {', '.join(by_abi)}, not {', '.join(outside)}")
+        raise BadUsage(f"--tree works on {', '.join(by_abi)}, not {', '.join(outside)}")
     arches = [by_abi[name] for name in chosen]
 
     def one(arch: Arch) -> TreeBuild:

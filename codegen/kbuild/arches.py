@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 from dataclasses import dataclass
 
-from codegen.errors import UsageError
+from codegen.errors import BadUsage
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def parse_arches(text: str | None) -> list[Arch]:
     for raw in (text or DEFAULT).split(","):
         name = raw.strip()
         if name not in ARCHES:
-            raise UsageError(f"unknown arch '{name}' (known: {', '.join(ARCHES)})")
+            raise BadUsage(f"unknown arch '{name}' (known: {', '.join(ARCHES)})")
         if ARCHES[name] not in chosen:
             chosen.append(ARCHES[name])
     return chosen

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from codegen import asserts
 from codegen.report import Finding
 from codegen.spec.model import AssertBlock, Loc, Spec
 
@@ -61,13 +62,7 @@ def _squash(expr: str) -> str:
 def _block_asserts(block: AssertBlock | None) -> dict[str, tuple[Loc, str]]:
     if block is None:
         return {}
-    return {
-        _squash(f"offsetof(struct {block.left},{a})==offsetof(struct {block.right},{b})"): (
-            field.loc,
-            f"{block.macro}({a}, {b})",
-        )
-        for a, b, field in block.pairs
-    }
+    return {_squash(asserts.expression(u.check)): (u.field.loc, asserts.use(u)) for u in block.uses}
 
 
 def spec_asserts(specs: Sequence[Spec]) -> dict[str, tuple[Loc, str]]:
@@ -78,9 +73,7 @@ def spec_asserts(specs: Sequence[Spec]) -> dict[str, tuple[Loc, str]]:
         out.update(_block_asserts(spec.alias.asserts if spec.alias else None))
         limit = spec.mirror.size_limit
         if limit:
-            host = f"offsetof(struct {spec.host.struct}, {limit.host_field})"
-            text = f"sizeof(struct {spec.mirror.struct}) <= {host}"
-            out[_squash(text)] = (limit.loc, f"static_assert({text})")
+            out[_squash(asserts.expression(limit.check))] = (limit.loc, asserts.size_assert(limit.check))
     return out
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codegen.errors import UsageError
+from codegen.errors import ToolError
 from codegen.kbuild import builddir
 from codegen.kbuild.arches import Arch
 from codegen.kbuild.build import Say, configure, make
@@ -37,10 +37,10 @@ def prepared(tree: Path, arch: Arch, say: Say) -> Path:
     if not fresh:
         failure = configure(tree, out, arch, log, say)
         if failure is not None:
-            raise UsageError(f"{arch.name}: configuring {tree} failed in {failure[0]} (see {log})")
+            raise ToolError(f"{arch.name}: configuring {tree} failed in {failure[0]} (see {log})")
     say(f"{arch.name}: generating the tree's headers (make prepare0)")
     code, _ = make(tree, out, arch, ["prepare0"], log)
     if code:
-        raise UsageError(f"{arch.name}: make prepare0 failed for {tree} (see {log})")
+        raise ToolError(f"{arch.name}: make prepare0 failed for {tree} (see {log})")
     stamp.write_text("prepare0\n", encoding="utf-8")
     return out

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from codegen.errors import InputError, UsageError
+from codegen.errors import BadUsage, InputError
 from codegen.kbuild import builddir, diagnose
 from codegen.kbuild.arches import Arch
 from codegen.kbuild.build import ArchResult, Say, build_arch
@@ -66,7 +66,7 @@ def _objects_for(specs: Sequence[Spec]) -> list[str]:
     objects: dict[str, None] = {}
     for spec in specs:
         if spec.target.file not in OBJECTS:
-            raise UsageError(f"no known kernel objects include {spec.target.file}: name them with --object")
+            raise BadUsage(f"no known kernel objects include {spec.target.file}: name them with --object")
         objects.update(dict.fromkeys(OBJECTS[spec.target.file]))
     return list(objects)
 
@@ -76,7 +76,7 @@ def _probe_sources(tree: Path, arches: Sequence[Arch], specs: Sequence[Spec]) ->
 
     models = {m.path: m for m in (load_host_model(spec) for spec in specs)}
     if len(models) != 1:
-        raise UsageError(f"--host-probe needs the specs to share one host model, not {len(models)}")
+        raise BadUsage(f"--host-probe needs the specs to share one host model, not {len(models)}")
     model = next(iter(models.values()))
     version = builddir.kernel_version(tree)
     return {arch.name: probe_source(model, version, arch) for arch in arches}

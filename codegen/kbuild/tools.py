@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 
-from codegen.errors import UsageError
+from codegen.errors import ToolError
 from codegen.kbuild.arches import Arch
 
 # program -> Debian package
@@ -15,15 +15,8 @@ PROGRAMS = {"make": "make", "gcc": "gcc", "bc": "bc", "bison": "bison", "flex": 
 HEADERS = {"gelf.h": "libelf-dev", "openssl/opensslv.h": "libssl-dev"}
 
 
-def packages_needed(arches: Sequence[Arch]) -> list[str]:
-    """Every Debian package a build of these arches needs, installed or not."""
-    needed = dict.fromkeys([*PROGRAMS.values(), *HEADERS.values()])
-    needed.update(dict.fromkeys(a.compiler_package() for a in arches))
-    return list(needed)
-
-
 def check_tools(arches: Sequence[Arch]) -> None:
-    """Raise a UsageError naming each missing program and the package to install."""
+    """Raise a ToolError naming each missing program and the package to install."""
     missing = {prog: pkg for prog, pkg in PROGRAMS.items() if shutil.which(prog) is None}
     for arch in arches:
         if shutil.which(arch.compiler()) is None:
@@ -33,20 +26,21 @@ def check_tools(arches: Sequence[Arch]) -> None:
     if missing:
         listing = ", ".join(f"{what} (Debian package {pkg})" for what, pkg in missing.items())
         packages = " ".join(dict.fromkeys(missing.values()))
-        raise UsageError(f"missing for the kernel build: {listing}; install with: apt-get install {packages}")
+        raise ToolError(f"missing for the kernel build: {listing}; install with: apt-get install {packages}")
 
 
 def _missing_headers() -> dict[str, str]:
-    """Host headers the build compiles its tools against; gcc stops at the first missing one."""
-    missing: dict[str, str] = {}
-    for header, package in HEADERS.items():
-        proc = subprocess.run(
-            ["gcc", "-E", "-x", "c", "-", "-o", "/dev/null"],
-            input=f"#include <{header}>\n",
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            missing[f"<{header}>"] = package
-    return missing
+    """Host headers the build compiles its tools against."""
+    return {f"<{header}>": package for header, package in HEADERS.items() if not header_found(header)}
+
+
+def header_found(header: str, compiler: str = "gcc") -> bool:
+    """Preprocess an `#include`: finds the header wherever the compiler looks (multiarch too)."""
+    proc = subprocess.run(
+        [compiler, "-E", "-x", "c", "-o", "/dev/null", "-"],
+        input=f"#include <{header}>\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return proc.returncode == 0

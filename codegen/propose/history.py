@@ -11,7 +11,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from codegen.errors import InputError, UsageError
+from codegen.errors import InputError, ToolError
 from codegen.spec import Spec, parse_spec
 
 
@@ -26,7 +26,7 @@ def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, check=False)
     except FileNotFoundError:
-        raise UsageError("git is not installed; propose compares the spec with its git history") from None
+        raise ToolError("git is not installed; propose compares the spec with its git history") from None
 
 
 def baseline(spec_path: Path, name: str, rev: str, explicit: bool) -> Baseline:

@@ -10,16 +10,14 @@ host model: propose judges the spec, not changes of the model.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 from codegen.report import Finding
 from codegen.spec.model import Spec
-from codegen.verify.abis import Abi
-from codegen.verify.clangtu import FieldLayout, StructLayout, compile_c
+from codegen.verify.abis import Abi, parse_pool
+from codegen.verify.clangtu import StructLayout, compile_c
 from codegen.verify.evaluate import AbiResult
 from codegen.verify.hostmodel import HostModel
 from codegen.verify.sites import AssertSite
@@ -86,13 +84,11 @@ def other_layouts(old: Spec | None, model: HostModel,
 def _decode_layouts(text: str) -> tuple[Layouts, dict[str, StructLayout]] | None:
     try:
         olds_raw, hosts_raw = json.loads(text)
-
-        def layout(d: dict[str, Any]) -> StructLayout:
-            return StructLayout(d["name"], d["size"], d["align"],
-                                tuple(FieldLayout(**f) for f in d["fields"]))
-
-        olds = {abi: {tag: layout(d) for tag, d in structs.items()} for abi, structs in olds_raw.items()}
-        hosts = {abi: layout(d) for abi, d in hosts_raw.items()}
+        olds = {
+            abi: {tag: StructLayout.from_dict(d) for tag, d in structs.items()}
+            for abi, structs in olds_raw.items()
+        }
+        hosts = {abi: StructLayout.from_dict(d) for abi, d in hosts_raw.items()}
     except (ValueError, KeyError, TypeError):
         return None  # an unreadable entry is a miss
     return olds, hosts
@@ -100,10 +96,7 @@ def _decode_layouts(text: str) -> tuple[Layouts, dict[str, StructLayout]] | None
 
 def _compile_layouts(old: Spec | None, model: HostModel,
                      abis: Sequence[Abi]) -> tuple[Layouts, dict[str, StructLayout]]:
-    """One parse per ABI lays out both the old spec's structs and the host. libclang releases
-    the GIL while it parses: a few threads share the ABIs."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    """One parse per ABI lays out both the old spec's structs and the host."""
     from codegen.render import render_regions
     from codegen.verify.tu import region_files, verify_tu
 
@@ -112,7 +105,7 @@ def _compile_layouts(old: Spec | None, model: HostModel,
     else:
         regions = region_files(old, [(r.name, r.text) for r in render_regions(old)])
         text, tags = verify_tu(model.data, old, regions), [model.struct, *tags_of(old)]
-    with ThreadPoolExecutor(max_workers=min(len(abis), os.cpu_count() or 1, 4)) as pool:
+    with parse_pool(len(abis)) as pool:
         compiled = list(pool.map(lambda abi: compile_c(text, abi.triple, flatten=tags).structs, abis))
     hosts = {abi.name: structs[model.struct] for abi, structs in zip(abis, compiled, strict=True)}
     olds = {abi.name: structs for abi, structs in zip(abis, compiled, strict=True)} if old else {}

@@ -8,7 +8,7 @@ from codegen.propose.classify import Classified, classify
 from codegen.propose.history import Baseline
 from codegen.propose.layouts import Layouts, Verified, host_model, other_layouts, verify_new
 from codegen.propose.rules import allow, exit_code
-from codegen.propose.table import Layout, build
+from codegen.propose.table import LayoutTable, build
 from codegen.report import Finding
 from codegen.spec.model import Spec
 from codegen.verify.abis import ABIS
@@ -21,7 +21,7 @@ class Proposal:
     classified: Classified
     findings: list[Finding]  # rule findings, then verify's that no rule explains; --allow applied
     verified: Verified
-    layout: Layout
+    layout: LayoutTable
 
     @property
     def exit_code(self) -> int:

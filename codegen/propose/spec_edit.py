@@ -63,7 +63,7 @@ def add(raw: bytes, doc: Document, spec: Spec, addition: Addition) -> Edited:
         if addition.host is not None:
             raise InputError("--host-field", 1, 1, f"a member of struct {to} overlays no host field; "
                              f"--host-field is for fields of struct {spec.mirror.struct}")
-        plans = [_Plan(("alias", "members"), _member_index(doc, spec, addition.after), None,
+        plans = [_NewEntry(("alias", "members"), _member_index(doc, spec, addition.after), None,
                        f"{ctype} {name}")]
     else:
         known = " or ".join([spec.mirror.struct] + ([alias.struct] if alias else []))
@@ -81,7 +81,7 @@ def add(raw: bytes, doc: Document, spec: Spec, addition: Addition) -> Edited:
 
 
 @dataclass(frozen=True)
-class _Plan:
+class _NewEntry:
     sequence: PathKey  # ("mirror", "fields") or ("alias", "members")
     index: int  # the new entry's index in it
     pairs: tuple[tuple[str, str], ...] | None  # a mapping entry
@@ -91,7 +91,7 @@ class _Plan:
         return dict(self.pairs) if self.pairs is not None else self.scalar
 
 
-def _mirror_plans(doc: Document, spec: Spec, addition: Addition, ctype: str, name: str) -> list[_Plan]:
+def _mirror_plans(doc: Document, spec: Spec, addition: Addition, ctype: str, name: str) -> list[_NewEntry]:
     names = [f.name for f in spec.mirror.fields]
     index = _index_after(doc, ("mirror", "fields"), names, addition.after, f"struct {spec.mirror.struct}")
     pairs = [("name", name), ("type", ctype)]
@@ -99,7 +99,7 @@ def _mirror_plans(doc: Document, spec: Spec, addition: Addition, ctype: str, nam
         if not ctypes.is_identifier(addition.host):
             raise InputError("--host-field", 1, 1, f"'{addition.host}' is not a C identifier")
         pairs.append(("host", addition.host))
-    plans = [_Plan(("mirror", "fields"), index, tuple(pairs), None)]
+    plans = [_NewEntry(("mirror", "fields"), index, tuple(pairs), None)]
     alias = spec.alias
     if alias is not None and alias.style == "field":
         # The alias declares the mirror fields inline: it needs a {field: NAME} member too,
@@ -108,7 +108,7 @@ def _mirror_plans(doc: Document, spec: Spec, addition: Addition, ctype: str, nam
         kinds = [m for m in alias.members if m.kind == "field"]
         anchor = next((m for m in kinds if m.name == before), kinds[-1])
         at = [m.name for m in alias.members].index(anchor.name) + 1
-        plans.append(_Plan(("alias", "members"), at, (("field", name),), None))
+        plans.append(_NewEntry(("alias", "members"), at, (("field", name),), None))
     return plans
 
 
@@ -128,7 +128,7 @@ def _index_after(doc: Document, sequence: PathKey, names: list[str], after: str 
     return names.index(after) + 1
 
 
-def _entry(doc: Document, lines: list[str], plan: _Plan) -> tuple[int, str]:
+def _entry(doc: Document, lines: list[str], plan: _NewEntry) -> tuple[int, str]:
     """(0-based line to insert at, the entry's text), styled after its neighbour."""
     if plan.index == 0:
         raise InputError(doc.path, *doc.where(plan.sequence), "--add cannot insert before the first entry; "
@@ -177,7 +177,7 @@ def _quoted(value: str) -> str:
     return value if isinstance(plain, dict) and plain.get("k") == value else json.dumps(value)
 
 
-def _prove(doc: Document, edited: str, plans: list[_Plan], line: int) -> None:
+def _prove(doc: Document, edited: str, plans: list[_NewEntry], line: int) -> None:
     """The edited file must read as the old data with the new entries, and nothing else changed."""
     expected = json.loads(json.dumps(doc.data))
     for plan in plans:

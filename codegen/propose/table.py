@@ -10,6 +10,7 @@ from codegen.propose.classify import Classified
 from codegen.propose.layouts import Layouts
 from codegen.render import render
 from codegen.spec.model import Spec
+from codegen.verify.abis import alike
 from codegen.verify.clangtu import StructLayout
 
 CELL = "{offset:>6} {size:>4}"
@@ -32,7 +33,7 @@ class Table:
 
 
 @dataclass(frozen=True)
-class Layout:
+class LayoutTable:
     columns: tuple[str, ...]  # the first ABI of each group
     groups: tuple[tuple[str, ...], ...]  # every ABI of each group
     tables: tuple[Table, ...]
@@ -68,14 +69,12 @@ def changed_structs(spec: Spec, classified: Classified) -> list[str]:
     return out
 
 
-def build(spec: Spec, layouts: Layouts, classified: Classified) -> Layout:
+def build(spec: Spec, layouts: Layouts, classified: Classified) -> LayoutTable:
     structs = changed_structs(spec, classified)
     per_abi = {abi: [_table(spec, structs_by_tag, tag, classified) for tag in structs]
                for abi, structs_by_tag in layouts.items()}
-    groups: dict[tuple[object, ...], list[str]] = {}
-    for abi, tables in per_abi.items():
-        key = tuple((r.name, r.cells) for t in tables for r in (*t.rows, *t.totals))
-        groups.setdefault(key, []).append(abi)
+    groups = alike((tuple((r.name, r.cells) for t in tables for r in (*t.rows, *t.totals)), abi)
+                   for abi, tables in per_abi.items())
     firsts = [names[0] for names in groups.values()]
     tables = []
     for i, tag in enumerate(structs):
@@ -86,7 +85,7 @@ def build(spec: Spec, layouts: Layouts, classified: Classified) -> Layout:
         totals = tuple(Row(r.mark, r.name, r.overlays, tuple(c.totals[j].cells[0] for c in columns))
                        for j, r in enumerate(base.totals))
         tables.append(Table(tag, rows, totals, base.removed))
-    return Layout(tuple(firsts), tuple(tuple(n) for n in groups.values()), tuple(tables))
+    return LayoutTable(tuple(firsts), tuple(tuple(n) for n in groups.values()), tuple(tables))
 
 
 def _table(spec: Spec, structs: Mapping[str, StructLayout], tag: str, classified: Classified) -> Table:

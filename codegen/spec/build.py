@@ -8,6 +8,7 @@ member kinds go together). Every failure is an InputError at the YAML node.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from typing import Any
 
 from codegen.errors import InputError
@@ -20,10 +21,12 @@ from codegen.spec.model import (
     Host,
     Loc,
     Member,
+    MemberKind,
     Mirror,
     SizeLimit,
     Spec,
     Target,
+    carrier_style,
 )
 from codegen.spec.yamlload import Document, PathKey
 
@@ -76,7 +79,7 @@ def _schema_error(doc: Document, exc: Any) -> InputError:
     message = exc.message
     if message.startswith("data"):
         message = message[len("data") :].lstrip(".")
-    return doc.error(key, message if where == "the spec" else f"{message}")
+    return doc.error(key, message)
 
 
 def _value_path(data: Any, parts: list[str]) -> PathKey:
@@ -240,7 +243,11 @@ class _Builder:
                 ("mirror", "size_limit", "host_field"), raw["size_limit"]["host_field"], "host field"
             )
             size = SizeLimit(
-                field, self.comment(("mirror", "size_limit", "comment")), self.loc(("mirror", "size_limit"))
+                field,
+                self.comment(("mirror", "size_limit", "comment")),
+                self.loc(("mirror", "size_limit")),
+                struct,
+                host.struct,
             )
         return Mirror(
             struct, define, self.comment(("mirror", "comment")), fields, asserts, size, self.loc(("mirror",))
@@ -253,63 +260,9 @@ class _Builder:
             raise self.fail(
                 ("alias", "struct"), f"alias struct '{struct}' must differ from the host and mirror structs"
             )
-        members: list[Member] = []
-        seen: dict[str, int] = {}
-        carriers = 0
-        inline: set[str] = set()
-
-        def claim(name: str, key: PathKey) -> None:
-            if name in seen:
-                raise self.fail(key, f"struct {struct} already has a member '{name}' (line {seen[name]})")
-            seen[name] = self.doc.where(key)[0]
-
-        for i, item in enumerate(raw["members"]):
-            key: PathKey = ("alias", "members", i)
-            if isinstance(item, str):
-                try:
-                    mtype, mname = ctypes.split_declaration(item)
-                except ctypes.CTypeError as exc:
-                    raise self.fail(key, f"invalid member {item!r}: {exc}") from None
-                claim(mname, key)
-                members.append(Member("plain", mname, mtype, None, None, self.loc(key)))
-            elif "mirror" in item:
-                carriers += 1
-                if carriers > 1:
-                    raise self.fail(key, f"struct {struct} can carry the mirror only once")
-                if not mirror.define:
-                    raise self.fail(
-                        (*key, "mirror"), f"'{item['mirror']}' needs the mirror struct to be defined"
-                    )
-                kind = item["mirror"]
-                mname = self.ident((*key, "name"), item["name"], "member name")
-                claim(mname, (*key, "name"))
-                if kind == "union":
-                    for f in mirror.fields:
-                        claim(f.name, (*key, "mirror"))
-                elif "note" in item:
-                    raise self.fail(
-                        (*key, "note"),
-                        "a note goes above the anonymous struct of a union; 'embedded' has none",
-                    )
-                members.append(
-                    Member(
-                        kind,
-                        mname,
-                        f"struct {mirror.struct}",
-                        self.comment((*key, "note")),
-                        None,
-                        self.loc(key),
-                    )
-                )
-            else:
-                field = next((f for f in mirror.fields if f.name == item["field"]), None)
-                if field is None:
-                    raise self.fail(
-                        (*key, "field"), f"'{item['field']}' is not a field of struct {mirror.struct}"
-                    )
-                claim(field.name, (*key, "field"))
-                inline.add(field.name)
-                members.append(Member("field", field.name, field.type, None, field, self.loc(key)))
+        members = self.alias_members(struct, mirror)
+        carriers = sum(1 for m in members if m.kind in ("union", "embedded"))
+        inline = {m.name for m in members if m.kind == "field"}
         if inline and carriers:
             raise self.fail(
                 ("alias", "members"),
@@ -323,28 +276,81 @@ class _Builder:
                 ("alias", "members"),
                 f"struct {struct} carries no mirror fields: add a union, embedded or field member",
             )
-        alias = Alias(struct, tuple(members), None, self.loc(("alias",)))
-        return Alias(struct, alias.members, self.alias_asserts(alias, host, mirror), alias.loc)
+        asserts = self.alias_asserts(struct, carrier_style(members), host, mirror)
+        return Alias(struct, members, asserts, self.loc(("alias",)))
 
-    def alias_asserts(self, alias: Alias, host: Host, mirror: Mirror) -> AssertBlock | None:
+    def alias_members(self, struct: str, mirror: Mirror) -> tuple[Member, ...]:
+        members: list[Member] = []
+        seen: dict[str, int] = {}
+
+        def claim(name: str, key: PathKey) -> None:
+            if name in seen:
+                raise self.fail(key, f"struct {struct} already has a member '{name}' (line {seen[name]})")
+            seen[name] = self.doc.where(key)[0]
+
+        for i, item in enumerate(self.data["alias"]["members"]):
+            key: PathKey = ("alias", "members", i)
+            if isinstance(item, str):
+                try:
+                    mtype, mname = ctypes.split_declaration(item)
+                except ctypes.CTypeError as exc:
+                    raise self.fail(key, f"invalid member {item!r}: {exc}") from None
+                claim(mname, key)
+                members.append(Member("plain", mname, mtype, None, None, self.loc(key)))
+            elif "mirror" in item:
+                if any(m.kind in ("union", "embedded") for m in members):
+                    raise self.fail(key, f"struct {struct} can carry the mirror only once")
+                members.append(self.carrier(key, item, mirror, claim))
+            else:
+                field = next((f for f in mirror.fields if f.name == item["field"]), None)
+                if field is None:
+                    raise self.fail(
+                        (*key, "field"), f"'{item['field']}' is not a field of struct {mirror.struct}"
+                    )
+                claim(field.name, (*key, "field"))
+                members.append(Member("field", field.name, field.type, None, field, self.loc(key)))
+        return tuple(members)
+
+    def carrier(
+        self, key: PathKey, item: dict[str, Any], mirror: Mirror, claim: Callable[[str, PathKey], None]
+    ) -> Member:
+        """The member that carries the mirror: a union with its fields, or the struct embedded."""
+        if not mirror.define:
+            raise self.fail((*key, "mirror"), f"'{item['mirror']}' needs the mirror struct to be defined")
+        kind = item["mirror"]
+        mname = self.ident((*key, "name"), item["name"], "member name")
+        claim(mname, (*key, "name"))
+        if kind == "union":
+            for f in mirror.fields:
+                claim(f.name, (*key, "mirror"))
+        elif "note" in item:
+            raise self.fail(
+                (*key, "note"),
+                "a note goes above the anonymous struct of a union; 'embedded' has none",
+            )
+        return Member(
+            kind, mname, f"struct {mirror.struct}", self.comment((*key, "note")), None, self.loc(key)
+        )
+
+    def alias_asserts(self, struct: str, style: MemberKind, host: Host, mirror: Mirror) -> AssertBlock | None:
         raw = self.data["alias"].get("assert")
         if raw is None:
             return None
         against = raw.get("against", "mirror" if mirror.define else "host")
         key: PathKey = ("alias", "assert")
-        if alias.style == "embedded":
+        if style == "embedded":
             raise self.fail(
                 key,
                 f"fields of an embedded struct {mirror.struct} are not members of "
-                f"struct {alias.struct}; drop alias.assert",
+                f"struct {struct}; drop alias.assert",
             )
         if against == "mirror" and not mirror.define:
             raise self.fail((*key, "against"), "cannot assert against a mirror struct that is not defined")
         if against == "mirror":
             pairs = tuple((f.name, f.name, f) for f in mirror.fields)
-            return self.assert_block(key, mirror.struct, alias.struct, pairs)
+            return self.assert_block(key, mirror.struct, struct, pairs)
         pairs = tuple((f.host, f.name, f) for f in mirror.fields)
-        return self.assert_block(key, host.struct, alias.struct, pairs)
+        return self.assert_block(key, host.struct, struct, pairs)
 
 
 def _get(data: Any, key: PathKey) -> Any:

@@ -19,7 +19,7 @@ _VERSION = re.compile(r"(\d+)\.(\d+)\Z")
 
 
 @dataclass(frozen=True)
-class Span:
+class Versions:
     """The kernels that have a member: from `since` up to `until`, both inclusive."""
 
     since: Version | None = None
@@ -28,16 +28,16 @@ class Span:
     def admits(self, version: Version) -> bool:
         return (self.since is None or version >= self.since) and (self.until is None or version <= self.until)
 
-    def meets(self, other: Span) -> bool:
+    def meets(self, other: Versions) -> bool:
         """Some kernel has both members."""
         lows = [v for v in (self.since, other.since) if v is not None]
         highs = [v for v in (self.until, other.until) if v is not None]
         return not lows or not highs or max(lows) <= min(highs)
 
-    def within(self, outer: Span) -> Span:
+    def within(self, outer: Versions) -> Versions:
         lows = [v for v in (self.since, outer.since) if v is not None]
         highs = [v for v in (self.until, outer.until) if v is not None]
-        return Span(max(lows) if lows else None, min(highs) if highs else None)
+        return Versions(max(lows) if lows else None, min(highs) if highs else None)
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class HostField:
     name: str
     type: str
     loc: Loc
-    span: Span  # effective: narrowed by the enclosing groups
+    versions: Versions  # effective: narrowed by the enclosing groups
     config: str | None
 
     @property
@@ -60,7 +60,7 @@ class HostGroup:
     kind: Literal["struct", "union"]
     members: tuple[HostMember, ...]
     loc: Loc
-    span: Span
+    versions: Versions
 
 
 HostMember = HostField | HostGroup
@@ -101,7 +101,7 @@ class HostStruct:
 
     def union_siblings(self, a: str, b: str) -> bool:
         """Some union puts `a` and `b` in different arms, and some kernel has both."""
-        if not self.field(a).span.meets(self.field(b).span):
+        if not self.field(a).versions.meets(self.field(b).versions):
             return False
         mine, theirs = self.arms[a], self.arms[b]
         shared = next((i for i, (x, y) in enumerate(zip(mine, theirs, strict=False)) if x != y), None)
@@ -130,13 +130,13 @@ def _index(
 def _select(members: tuple[HostMember, ...], version: Version) -> tuple[HostMember, ...]:
     out: list[HostMember] = []
     for member in members:
-        if not member.span.admits(version):
+        if not member.versions.admits(version):
             continue
         if isinstance(member, HostGroup):
             inner = _select(member.members, version)
             if not inner:
                 continue
-            member = HostGroup(member.kind, inner, member.loc, member.span)
+            member = HostGroup(member.kind, inner, member.loc, member.versions)
         out.append(member)
     return tuple(out)
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from codegen.errors import InputError
 from codegen.spec import ctypes
-from codegen.spec.host import HostField, HostGroup, HostMember, HostStruct, Span, Version, parse_version
+from codegen.spec.host import HostField, HostGroup, HostMember, HostStruct, Version, Versions, parse_version
 from codegen.spec.model import Loc, Spec
 from codegen.spec.yamlload import Document, PathKey, load
 from codegen.specfiles import display_path
@@ -116,7 +116,7 @@ class _Builder:
                 ("header",), f"header must be an include path like linux/mm_types.h, not {header!r}"
             )
         return HostStruct(
-            self.doc.path, struct, self.members(("members",), data["members"], Span(), 1), header
+            self.doc.path, struct, self.members(("members",), data["members"], Versions(), 1), header
         )
 
     def only(self, raw: dict[str, Any], key: PathKey, allowed: set[str]) -> None:
@@ -133,16 +133,16 @@ class _Builder:
             raise self.fail(key, f"{what} must be a C identifier, not {value!r}")
         return value
 
-    def members(self, key: PathKey, raw: Any, outer: Span, least: int) -> tuple[HostMember, ...]:
+    def members(self, key: PathKey, raw: Any, outer: Versions, least: int) -> tuple[HostMember, ...]:
         if not isinstance(raw, list) or len(raw) < least:
             raise self.fail(key, f"expected a list of at least {least} member{'s' if least > 1 else ''}")
         return tuple(self.member((*key, i), item, outer) for i, item in enumerate(raw))
 
-    def member(self, key: PathKey, raw: Any, outer: Span) -> HostMember:
+    def member(self, key: PathKey, raw: Any, outer: Versions) -> HostMember:
         shapes = "a member is {name: NAME, type: TYPE}, {struct: [members]} or {union: [members]}"
         if not isinstance(raw, dict):
             raise self.fail(key, shapes)
-        span = self.span(key, raw).within(outer)
+        versions = self.versions(key, raw).within(outer)
         kinds = [k for k in ("struct", "union") if k in raw]
         if kinds and ("name" in raw or "type" in raw or len(kinds) > 1):
             raise self.fail(key, shapes)
@@ -150,8 +150,8 @@ class _Builder:
             kind: Literal["struct", "union"] = "struct" if kinds[0] == "struct" else "union"
             self.only(raw, key, {kind, *_GROUP_KEYS})
             # A union of one arm shares nothing: it is a mistake in the model.
-            members = self.members((*key, kind), raw[kind], span, 2 if kind == "union" else 1)
-            return HostGroup(kind, members, self.loc(key), span)
+            members = self.members((*key, kind), raw[kind], versions, 2 if kind == "union" else 1)
+            return HostGroup(kind, members, self.loc(key), versions)
         if "name" not in raw or "type" not in raw:
             raise self.fail(key, shapes)
         self.only(raw, key, _FIELD_KEYS)
@@ -171,9 +171,9 @@ class _Builder:
             )
         loc = self.loc((*key, "name"))
         self.names[name] = loc
-        return HostField(name, ctype, loc, span, config)
+        return HostField(name, ctype, loc, versions, config)
 
-    def span(self, key: PathKey, raw: dict[str, Any]) -> Span:
+    def versions(self, key: PathKey, raw: dict[str, Any]) -> Versions:
         bounds: list[Version | None] = []
         for bound in ("since", "until"):
             value = raw.get(bound)
@@ -183,7 +183,7 @@ class _Builder:
                     (*key, bound), f'{bound} must be a quoted kernel version like "6.12", not {value!r}'
                 )
             bounds.append(version)
-        span = Span(bounds[0], bounds[1])
-        if span.since and span.until and span.since > span.until:
+        versions = Versions(bounds[0], bounds[1])
+        if versions.since and versions.until and versions.since > versions.until:
             raise self.fail((*key, "until"), "until is older than since")
-        return span
+        return versions

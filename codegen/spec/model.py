@@ -1,6 +1,6 @@
 """The typed spec model: plain frozen dataclasses that the templates read.
 
-Vocabulary (kernel-facts.md):
+Vocabulary (README.md, "The spec format"):
 - host:   the struct being overlaid (`struct page`);
 - mirror: the struct that mirrors some host words (`struct netmem_desc`);
 - alias:  the struct that carries the mirror's fields too (`struct net_iov`),
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,38 @@ class Comment:
         return Loc(self.loc.path, self.loc.line + min(index, len(self.lines) - 1), self.loc.col)
 
 
+# The assert operands are NamedTuples: as immutable as the dataclasses, and about a
+# sixth of a frozen dataclass's class-creation cost, which every cold `check` pays.
+class OffsetsEqual(NamedTuple):
+    """The operands of `offsetof(struct left, left_member) == offsetof(struct right, right_member)`.
+
+    The C text is rendered from these by `_macros.j2` (codegen/asserts.py for Python readers).
+    """
+
+    left: str  # struct tags
+    left_member: str
+    right: str
+    right_member: str
+
+
+class SizeWithin(NamedTuple):
+    """The operands of `sizeof(struct mirror) <= offsetof(struct host, host_field)`."""
+
+    mirror: str
+    host: str
+    host_field: str
+
+
+class AssertUse(NamedTuple):
+    """One use of an assert macro, `MACRO(left, right)`, for one spec field."""
+
+    macro: str
+    left: str  # the macro's arguments
+    right: str
+    field: Field
+    check: OffsetsEqual  # what the use expands to
+
+
 @dataclass(frozen=True)
 class AssertBlock:
     """`#define MACRO(a, b) static_assert(offsetof(L, a) == offsetof(R, b))`, one use per field."""
@@ -62,12 +94,30 @@ class AssertBlock:
     comment: Comment | None
     loc: Loc
 
+    @property
+    def body(self) -> OffsetsEqual:
+        """The define's body: the comparison over the macro's parameters."""
+        return OffsetsEqual(self.left, self.params[0], self.right, self.params[1])
+
+    @property
+    def uses(self) -> tuple[AssertUse, ...]:
+        return tuple(
+            AssertUse(self.macro, a, b, field, OffsetsEqual(self.left, a, self.right, b))
+            for a, b, field in self.pairs
+        )
+
 
 @dataclass(frozen=True)
 class SizeLimit:
     host_field: str
     comment: Comment | None
     loc: Loc
+    mirror: str  # struct tags, the operands of `check`
+    host: str
+
+    @property
+    def check(self) -> SizeWithin:
+        return SizeWithin(self.mirror, self.host, self.host_field)
 
 
 @dataclass(frozen=True)
@@ -111,11 +161,12 @@ class Alias:
 
     @property
     def style(self) -> MemberKind:
-        """How the alias carries the mirror: union, embedded, or field (inline)."""
-        for member in self.members:
-            if member.kind != "plain":
-                return member.kind
-        return "plain"
+        return carrier_style(self.members)
+
+
+def carrier_style(members: tuple[Member, ...]) -> MemberKind:
+    """How an alias carries the mirror: union, embedded, or field (inline)."""
+    return next((m.kind for m in members if m.kind != "plain"), "plain")
 
 
 @dataclass(frozen=True)

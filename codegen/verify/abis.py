@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Hashable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
-from codegen.errors import UsageError
+from codegen.errors import BadUsage
+
+_K = TypeVar("_K", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -40,7 +46,7 @@ def parse_abis(text: str | None) -> list[Abi]:
         name = ALIASES.get(raw.strip(), raw.strip())
         if name not in BY_NAME:
             known = ", ".join(abi.name for abi in ABIS)
-            raise UsageError(f"unknown ABI '{raw.strip()}' (known: {known})")
+            raise BadUsage(f"unknown ABI '{raw.strip()}' (known: {known})")
         if BY_NAME[name] not in chosen:
             chosen.append(BY_NAME[name])
     return chosen
@@ -48,3 +54,17 @@ def parse_abis(text: str | None) -> list[Abi]:
 
 def abi(name: str) -> Abi:
     return parse_abis(name)[0]
+
+
+def parse_pool(abis: int) -> ThreadPoolExecutor:
+    """Threads for one libclang parse per ABI: libclang releases the GIL while it parses, so a
+    few threads (two nearly halve the wall time) share the ABIs; more only contend."""
+    return ThreadPoolExecutor(max_workers=max(1, min(abis, os.cpu_count() or 1, 4)))
+
+
+def alike(keyed: Iterable[tuple[_K, str]]) -> dict[_K, list[str]]:
+    """ABI names grouped by an equal key (their layout), in first-seen order."""
+    groups: dict[_K, list[str]] = {}
+    for key, name in keyed:
+        groups.setdefault(key, []).append(name)
+    return groups

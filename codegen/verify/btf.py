@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from codegen.errors import UsageError
+from codegen.errors import BadUsage
 from codegen.verify import elf
 
 MAGIC = 0xEB9F
@@ -73,16 +73,16 @@ class Btf:
     def __init__(self, data: bytes, source: str) -> None:
         self.source = source
         if len(data) < 24:
-            raise UsageError(f"{source}: too short for BTF")
+            raise BadUsage(f"{source}: too short for BTF")
         order = "<" if struct.unpack_from("<H", data)[0] == MAGIC else ">"
         magic, _version, _flags, hdr_len = struct.unpack_from(order + "HBBI", data)
         if magic != MAGIC:
-            raise UsageError(f"{source}: not BTF (no 0xeB9F magic)")
+            raise BadUsage(f"{source}: not BTF (no 0xeB9F magic)")
         type_off, type_len, str_off, str_len = struct.unpack_from(order + "4I", data, 8)
         types = hdr_len + type_off
         strings = hdr_len + str_off
         if types + type_len > len(data) or strings + str_len > len(data) or type_len % 4:
-            raise UsageError(f"{source}: BTF sections run past the end of the data")
+            raise BadUsage(f"{source}: BTF sections run past the end of the data")
         self.raw = data[types : types + type_len]
         self.byteorder: Literal["little", "big"] = "little" if order == "<" else "big"
         self.words = array("I")
@@ -106,7 +106,7 @@ class Btf:
                 kind = (info >> 24) & 0x1F
                 i += 3 + fixed[kind] + per[kind] * (info & 0xFFFF)
         except IndexError:
-            raise UsageError(f"{self.source}: unknown BTF kind at type {len(starts)}") from None
+            raise BadUsage(f"{self.source}: unknown BTF kind at type {len(starts)}") from None
         return starts
 
     def name(self, offset: int) -> str:
@@ -149,7 +149,7 @@ class Btf:
         at = self._at(type_id)
         kind = self.kind(type_id)
         if kind not in (STRUCT, UNION):
-            raise UsageError(f"{self.source}: type {type_id} is not a struct or union")
+            raise BadUsage(f"{self.source}: type {type_id} is not a struct or union")
         return Record(
             self.name(self.words[at]),
             "struct" if kind == STRUCT else "union",
@@ -266,7 +266,7 @@ def read(path: Path) -> Btf:
             with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
                 section = elf.section(mapped, ".BTF")
     except (OSError, ValueError) as exc:
-        raise UsageError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+        raise BadUsage(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
     if section is None:
-        raise UsageError(f"{path} is an ELF file without a .BTF section (CONFIG_DEBUG_INFO_BTF is off)")
+        raise BadUsage(f"{path} is an ELF file without a .BTF section (CONFIG_DEBUG_INFO_BTF is off)")
     return Btf(section, str(path))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from codegen.errors import UsageError
+from codegen.errors import ToolError
 
 SOURCE_NAME = "mirrorgen-verify.c"
 HOST_FILE = "<host model>"  # the host model's #line file name in the translation unit
@@ -59,6 +59,11 @@ class StructLayout:
     def field(self, name: str) -> FieldLayout | None:
         return next((f for f in self.fields if f.name == name), None)
 
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> StructLayout:
+        """The inverse of `dataclasses.asdict`, for memo entries (KeyError/TypeError if malformed)."""
+        return StructLayout(d["name"], d["size"], d["align"], tuple(FieldLayout(**f) for f in d["fields"]))
+
 
 @dataclass(frozen=True)
 class Compiled:
@@ -80,7 +85,7 @@ def index() -> Any:
         try:
             from clang import cindex
         except ImportError:
-            raise UsageError("libclang is not installed: pip install 'libclang>=18.1,<19'") from None
+            raise ToolError("libclang is not installed: pip install 'libclang>=18.1,<19'") from None
         index = _local.index = cindex.Index.create()
     return index
 
@@ -99,7 +104,7 @@ def compile_c(
     try:
         tu = index().parse(SOURCE_NAME, args=args, unsaved_files=[(SOURCE_NAME, text)])
     except TranslationUnitLoadError:
-        raise UsageError(f"libclang cannot parse for target '{triple}'") from None
+        raise ToolError(f"libclang cannot parse for target '{triple}'") from None
     flat, asked = set(flatten), dict(offsets or {})
     where = presumed(text)
     layouts: dict[str, StructLayout] = {}

@@ -16,9 +16,8 @@ import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
-from codegen.errors import UsageError
+from codegen.errors import BadUsage
 from codegen.report import Finding, Outcome
 from codegen.spec.model import Loc
 from codegen.specfiles import SpecFile
@@ -52,7 +51,7 @@ def target_abi(path: Path, data_head: bytes, btf: btf_format.Btf) -> Abi:
         if name == "riscv64" and data_head[4] == 1:
             name = "riscv32"
         if name is None:
-            raise UsageError(f"{path}: ELF machine {machine} is not one of verify's ABIs")
+            raise BadUsage(f"{path}: ELF machine {machine} is not one of verify's ABIs")
         return parse_abis(name)[0]
     here = os.uname().machine
     name = {"arm64": "aarch64", "ppc64le": "powerpc64", "ppc64": "powerpc64"}.get(here, here)
@@ -66,7 +65,7 @@ def verify_btf(spec_file: SpecFile, path: Path) -> Outcome:
         with path.open("rb") as f:
             head = f.read(64)
     except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+        raise BadUsage(f"cannot read {path}: {exc.strerror}") from None
     compiled = btf_format.read(path)
     abi = target_abi(path, head, compiled)
     plan = load_plan(spec_file)
@@ -87,12 +86,7 @@ def _spec_layouts(plan: Plan, abi: Abi, spec_file: SpecFile) -> SpecLayouts:
     if cached is not None:
         try:
             raw_structs, raw_host = json.loads(cached)
-            structs = {
-                tag: StructLayout(
-                    d["name"], d["size"], d["align"], tuple(FieldLayout(**f) for f in d["fields"])
-                )
-                for tag, d in raw_structs.items()
-            }
+            structs = {tag: StructLayout.from_dict(d) for tag, d in raw_structs.items()}
             return structs, {name: FieldLayout(**f) for name, f in raw_host.items()}
         except (ValueError, KeyError, TypeError):
             pass  # an unreadable entry is a miss
@@ -101,7 +95,7 @@ def _spec_layouts(plan: Plan, abi: Abi, spec_file: SpecFile) -> SpecLayouts:
     tags = [plan.mirror] + ([plan.alias] if plan.alias else [])
     ours = compile_c(plan.text, abi.triple, tags, {plan.host: plan.host_fields()})
     if ours.errors:
-        raise UsageError(f"{spec_file.display} does not compile for {abi.name}: run mirrorgen verify")
+        raise BadUsage(f"{spec_file.display} does not compile for {abi.name}: run mirrorgen verify")
     host = ours.members.get(plan.host, {})
     memo.store(
         key,
@@ -254,5 +248,3 @@ def _host_loc(plan: Plan, name: str) -> Loc:
     return plan.limit.at if plan.limit and plan.limit.host_field == name else plan.at
 
 
-def _layout(d: dict[str, Any]) -> StructLayout:
-    return StructLayout(d["name"], d["size"], d["align"], tuple(FieldLayout(**f) for f in d["fields"]))

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from codegen.report import Finding
 from codegen.spec.model import Loc
-from codegen.verify.abis import Abi
+from codegen.verify.abis import Abi, parse_pool
 from codegen.verify.clangtu import HOST_FILE, Compiled, Diagnostic, FieldLayout, StructLayout, compile_c
 from codegen.verify.plan import AssertSite, Plan
 
@@ -32,8 +30,7 @@ def evaluate(plan: Plan, abis: Sequence[Abi]) -> list[AbiResult]:
     def one(abi: Abi) -> AbiResult:
         return _one(compile_c(plan.text, abi.triple, tags, asked), abi, plan)
 
-    # libclang releases the GIL while it parses: two threads nearly halve the wall time.
-    with ThreadPoolExecutor(max_workers=min(len(abis), os.cpu_count() or 1, 4)) as pool:
+    with parse_pool(len(abis)) as pool:
         return list(pool.map(one, abis))
 
 

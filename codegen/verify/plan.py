@@ -7,9 +7,10 @@ memo (codegen/verify/planstore.py) without loading YAML, Jinja2 or clang-format.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from codegen.errors import InputError
-from codegen.spec.model import Loc
+from codegen.spec.model import Loc, Spec
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,22 @@ class Plan:
     regions: tuple[RegionFile, ...]
     sites: tuple[AssertSite, ...]
     text: str  # the translation unit
+
+    @staticmethod
+    def of(spec: Spec, **rest: Any) -> Plan:
+        """The plan's spec-side records from `spec`; `rest` names the host model and the text."""
+        limit = spec.mirror.size_limit
+        return Plan(
+            spec=spec.path,
+            host=spec.host.struct,
+            mirror=spec.mirror.struct,
+            alias=spec.alias.struct if spec.alias else None,
+            fields=tuple(MirrorField(f.name, f.host, f.loc) for f in spec.mirror.fields),
+            limit=Limit(limit.host_field, limit.loc) if limit else None,
+            members=tuple((m.name, m.loc) for m in spec.alias.members) if spec.alias else (),
+            at=spec.mirror.loc,
+            **rest,
+        )
 
     def field(self, name: str) -> MirrorField | None:
         return next((f for f in self.fields if f.name == name), None)

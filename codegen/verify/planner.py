@@ -10,7 +10,7 @@ from codegen.spec.model import Spec
 from codegen.specfiles import SpecFile
 from codegen.verify.hostmodel import HostModel, load_host_model
 from codegen.verify.ktypes import check_spec_types
-from codegen.verify.plan import Limit, MirrorField, Plan
+from codegen.verify.plan import Plan
 from codegen.verify.sites import assert_sites
 from codegen.verify.tu import region_files, verify_tu
 
@@ -24,21 +24,13 @@ def plan_for(spec: Spec, model: HostModel) -> Plan:
     """The plan of a loaded spec (also one parsed from memory, as `propose` does)."""
     check_spec_types(spec)
     regions = region_files(spec, format_regions(spec))
-    limit = spec.mirror.size_limit
     model_path = model_file(spec).resolve()
     try:
         model_digest = memo.digest(model_path.read_bytes())
     except OSError:
         model_digest = ""
-    return Plan(
-        spec=spec.path,
-        host=spec.host.struct,
-        mirror=spec.mirror.struct,
-        alias=spec.alias.struct if spec.alias else None,
-        fields=tuple(MirrorField(f.name, f.host, f.loc) for f in spec.mirror.fields),
-        limit=Limit(limit.host_field, limit.loc) if limit else None,
-        members=tuple((m.name, m.loc) for m in spec.alias.members) if spec.alias else (),
-        at=spec.mirror.loc,
+    return Plan.of(
+        spec,
         model=model.path,
         model_file=str(model_path),
         model_digest=model_digest,

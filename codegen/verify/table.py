@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from codegen.verify.abis import alike
 from codegen.verify.clangtu import StructLayout
 from codegen.verify.evaluate import AbiResult
 from codegen.verify.plan import Plan
@@ -79,11 +80,8 @@ def tables(plan: Plan, results: list[AbiResult]) -> str:
     tags = [plan.mirror] + ([plan.alias] if plan.alias else [])
     out: list[str] = []
     for tag in tags:
-        groups: dict[tuple[str, ...], list[str]] = {}
-        for result in results:
-            if tag in result.structs:
-                groups.setdefault(tuple(_table(plan, result, tag)), []).append(result.abi.name)
-        for body, names in groups.items():
+        laid_out = (r for r in results if tag in r.structs)
+        for body, names in alike((tuple(_table(plan, r, tag)), r.abi.name) for r in laid_out).items():
             out.append(f"struct {tag} on {', '.join(names)}:")
             out.extend(body)
             out.append("")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from codegen.errors import InputError, UsageError
+from codegen.errors import BadUsage, InputError
 from codegen.report import Outcome
 from codegen.spec import load_spec
 from codegen.spec.model import Loc, Spec
@@ -13,7 +13,7 @@ from codegen.specfiles import SpecFile
 from codegen.verify.clangtu import StructLayout
 from codegen.verify.evaluate import AbiResult, evaluate
 from codegen.verify.ktypes import unknown
-from codegen.verify.plan import AssertSite, Limit, MirrorField, Plan, RegionFile
+from codegen.verify.plan import AssertSite, Plan, RegionFile
 from codegen.verify.run import outcome_of
 from codegen.verify.treetypes import TreeBuild, TreeLayout, locate, tree_layout
 from codegen.verify.tu import TreeType, region_files, tree_tu
@@ -42,7 +42,7 @@ def verify_tree(spec_file: SpecFile, builds: Sequence[TreeBuild]) -> Outcome:
         plan = _plan(spec, build, regions, sites, tree_tu(host, types, spec, regions))
         results += evaluate(plan, [build.abi])
     if plan is None:
-        raise UsageError("verify --tree: no ABI to verify")
+        raise BadUsage("verify --tree: no ABI to verify")
     return outcome_of(
         spec_file,
         plan,
@@ -75,14 +75,14 @@ def _host_header(spec: Spec, build: TreeBuild) -> str:
             return header
     found = locate(build, [f"struct {spec.host.struct}"])
     if not found:
-        raise UsageError(f"{build.tree} defines no struct {spec.host.struct} under include/")
+        raise BadUsage(f"{build.tree} defines no struct {spec.host.struct} under include/")
     return next(iter(found.values()))
 
 
 def _checked(spec: Spec, found: TreeLayout, build: TreeBuild, wanted: dict[str, Loc]) -> StructLayout:
     where = f"{build.tree} ({build.abi.name})"
     if found.host is None:
-        raise UsageError(f"{where}: the tree's headers define no struct {spec.host.struct}")
+        raise BadUsage(f"{where}: the tree's headers define no struct {spec.host.struct}")
     for name, loc in wanted.items():
         if name not in found.types:
             raise InputError(loc.path, loc.line, loc.col, f"unknown type {name}: not defined by {where}")
@@ -103,16 +103,8 @@ def _checked(spec: Spec, found: TreeLayout, build: TreeBuild, wanted: dict[str, 
 def _plan(
     spec: Spec, build: TreeBuild, regions: list[RegionFile], sites: tuple[AssertSite, ...], text: str
 ) -> Plan:
-    limit = spec.mirror.size_limit
-    return Plan(
-        spec=spec.path,
-        host=spec.host.struct,
-        mirror=spec.mirror.struct,
-        alias=spec.alias.struct if spec.alias else None,
-        fields=tuple(MirrorField(f.name, f.host, f.loc) for f in spec.mirror.fields),
-        limit=Limit(limit.host_field, limit.loc) if limit else None,
-        members=tuple((m.name, m.loc) for m in spec.alias.members) if spec.alias else (),
-        at=spec.mirror.loc,
+    return Plan.of(
+        spec,
         model=str(build.tree),
         model_file="",
         model_digest="",

@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from codegen.errors import UsageError
+from codegen.errors import BadUsage
 from codegen.verify.abis import Abi
-from codegen.verify.clangtu import FieldLayout, StructLayout
+from codegen.verify.clangtu import StructLayout
 
 _PROBE = re.compile(r"mirrorgen_probe_(\d+)\Z")
 _TAG = re.compile(r"(struct|union) (\w+)\Z")
@@ -92,7 +92,7 @@ def tree_layout(build: TreeBuild, host: str, header: str, types: list[str]) -> T
     try:
         config = (build.out / ".config").stat().st_mtime_ns
     except OSError:
-        raise UsageError(f"{build.out} has no .config: the tree's headers are not prepared") from None
+        raise BadUsage(f"{build.out} has no .config: the tree's headers are not prepared") from None
     key = memo.key("tree-layout", str(build.tree.resolve()), str(build.out), str(config), build.abi.triple,
                    host, header, *types)  # fmt: skip
     cached = memo.lookup(key)
@@ -116,7 +116,7 @@ def _parse(build: TreeBuild, host: str, headers: list[str], types: list[str]) ->
     tu = index().parse("mirrorgen-tree.c", args=clang_args(build), unsaved_files=[("mirrorgen-tree.c", text)])
     fatal = next((d for d in tu.diagnostics if d.severity >= 4), None)
     if fatal is not None:
-        raise UsageError(f"{build.tree}: the headers do not parse for {build.abi.name}: {fatal.spelling}")
+        raise BadUsage(f"{build.tree}: the headers do not parse for {build.abi.name}: {fatal.spelling}")
     found: dict[str, tuple[int, int]] = {}
     placed: StructLayout | None = None
     for cursor in tu.cursor.get_children():
@@ -134,9 +134,7 @@ def _decode(text: str) -> TreeLayout | None:
         raw: dict[str, Any] = json.loads(text)
         host = raw["host"]
         placed = (
-            StructLayout(
-                host["name"], host["size"], host["align"], tuple(FieldLayout(**f) for f in host["fields"])
-            )
+            StructLayout.from_dict(host)
             if host
             else None
         )
