@@ -10,11 +10,11 @@ correctness.
 
 from __future__ import annotations
 
-import os
-from contextlib import suppress
 from functools import cache
 from pathlib import Path
 
+from codegen.cachefiles import cache_root as cache_root  # re-exported: where the memo lives
+from codegen.cachefiles import store_file
 from codegen.format import wheel_binary
 from codegen.resources import PACKAGE_DIR, clang_format_style, templates_dir
 
@@ -28,12 +28,6 @@ else:
         from hashlib import sha256
 
 
-def cache_root() -> Path:
-    base = os.environ.get("MIRRORGEN_CACHE")
-    if base:
-        return Path(base)
-    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(xdg) / "mirrorgen"
 
 
 @cache
@@ -87,18 +81,6 @@ def lookup(memo_key: str) -> str | None:
 def store(memo_key: str, value: str) -> None:
     store_file(_entry(memo_key), f"{memo_key}\n{_seal(memo_key, value)}\n{value}".encode())
 
-
-def store_file(path: Path, data: bytes) -> None:
-    """Write a cache file by rename, so a reader sees the old entry or the new one; a read-only
-    or full cache only costs speed."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except (OSError, ValueError):
-        with suppress(OSError):
-            tmp.unlink()
 
 
 def _seal(memo_key: str, value: str) -> str:

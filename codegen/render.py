@@ -11,13 +11,12 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from functools import cache
-from hashlib import sha256
 from pathlib import Path
 
 import jinja2
 from jinja2.bccache import Bucket
 
-from codegen.memo import cache_root, store_file
+from codegen.cachefiles import cache_root, read_sealed, write_sealed
 from codegen.resources import templates_dir
 from codegen.spec.model import Spec
 
@@ -41,26 +40,19 @@ class _SealedBytecodeCache(jinja2.BytecodeCache):
         return self.directory / f"{bucket.key}.{sys.implementation.cache_tag}"
 
     @staticmethod
-    def _seal(bucket: Bucket, payload: bytes) -> bytes:
-        digest = sha256(f"{bucket.key}\n{bucket.checksum}\n{jinja2.__version__}\n".encode())
-        digest.update(f"{sys.implementation.cache_tag}\n".encode())
-        digest.update(payload)
-        return digest.hexdigest().encode()
+    def _context(bucket: Bucket) -> str:
+        return f"jinja:{bucket.key}:{bucket.checksum}:{jinja2.__version__}:{sys.implementation.cache_tag}"
 
     def load_bytecode(self, bucket: Bucket) -> None:
-        try:
-            seal, _, payload = self._file(bucket).read_bytes().partition(b"\n")
-        except OSError:
-            return
-        if seal == self._seal(bucket, payload):
+        payload = read_sealed(self._file(bucket), self._context(bucket))
+        if payload is not None:
             try:  # Jinja2 checks its own magic and the source checksum again
                 bucket.bytecode_from_string(payload)
             except Exception:  # an entry that cannot be loaded is a miss
                 bucket.reset()
 
     def dump_bytecode(self, bucket: Bucket) -> None:
-        payload = bucket.bytecode_to_string()
-        store_file(self._file(bucket), self._seal(bucket, payload) + b"\n" + payload)
+        write_sealed(self._file(bucket), self._context(bucket), bucket.bytecode_to_string())
 
 
 def environment() -> jinja2.Environment:

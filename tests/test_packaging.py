@@ -115,7 +115,7 @@ def test_wheel_contents(dist: Path) -> None:
                            for p in source.rglob("*.j2")}
         assert "codegen/_data/templates/header.h.j2" in shipped
         for required in ("codegen/_data/specs/netmem.yaml", "codegen/_data/specs/schema.json",
-                         "codegen/spec/schema.json", "codegen/spec/schema_validator.py",
+                         "codegen/spec/schema.json", "codegen/spec/schema.py",
                          "codegen/kernel.clang-format", "codegen/report_formats.py",
                          "codegen/commands/doctor.py"):
             assert required in names, required

@@ -39,10 +39,10 @@ def build(doc: Document, name: str) -> Spec:
 def _check_schema(doc: Document) -> None:
     from fastjsonschema import JsonSchemaValueException
 
-    from codegen.spec.schema_validator import validate
+    from codegen.spec.schema import validator
 
     try:
-        validate(doc.data)  # type: ignore[no-untyped-call]
+        validator()(doc.data)
     except JsonSchemaValueException as exc:
         raise _schema_error(doc, exc) from None
 
