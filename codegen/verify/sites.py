@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from codegen.errors import InputError
-from codegen.render import ALIAS_ASSERTS, MIRROR
 from codegen.spec.model import AssertBlock, Spec
+from codegen.spec.regions import ALIAS_ASSERTS, MIRROR
 from codegen.verify.plan import AssertSite, RegionFile
 
 __all__ = ["AssertSite", "assert_sites"]
