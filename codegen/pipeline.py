@@ -1,11 +1,25 @@
-"""spec -> render -> format -> place, for a header under generated/."""
+"""The one pipeline, for both destinations: spec -> render -> format -> place.
+
+- generated/: `expected_header` composes the formatted regions into a whole
+  header (place/generated.py);
+- a kernel tree: `plan_in_tree` plans the formatted regions into the tree's
+  own header (place/tree.py), formatted in the tree's clang-format style.
+
+Both run `format_regions`; check, apply, propose and verify come through here.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from codegen import format as clang
+from codegen.errors import InputError
 from codegen.place import generated
+from codegen.place.tree import Plan, plan
+from codegen.place.tree_paths import read_input, style_file, target_path
 from codegen.render import render_regions
 from codegen.resources import clang_format_style
 from codegen.spec import Spec, load_spec
@@ -20,7 +34,46 @@ def format_regions(spec: Spec, style: Path | None = None) -> list[tuple[str, str
 
 
 def expected_header(spec_file: SpecFile, out_dir: Path) -> tuple[Spec, str]:
+    """generated/: the whole header the spec makes."""
     spec = load_spec(spec_file.path, spec_file.display)
     regions = [text for _, text in format_regions(spec)]
     text = generated.compose(spec.name, spec_file.path, out_dir, regions, clang.version(), spec_file.bundled)
     return spec, text
+
+
+@dataclass(frozen=True)
+class TreeTarget:
+    spec: Spec
+    path: Path  # the header, symlinks resolved (what gets written)
+    relative: str  # the header relative to the tree, as findings and diffs name it
+    plan: Plan
+
+
+def plan_in_tree(root: Path, shown_tree: str, spec_file: SpecFile,
+                 pending: Mapping[Path, bytes] | None = None) -> TreeTarget:
+    """A kernel tree: the changes `spec_file` makes to its header (`check --tree`, `apply`).
+
+    `pending` holds headers already rewritten in memory (several specs for one
+    header apply one after the other).
+    """
+    spec = load_spec(spec_file.path, spec_file.display)
+    path = target_path(root, spec.target.file, shown_tree)
+    shown = f"{shown_tree.rstrip('/')}/{spec.target.file}"
+    try:
+        header = pending[path] if pending and path in pending else path.read_bytes()
+    except OSError as exc:
+        raise InputError(shown, 1, 1, f"cannot read the target file: {exc.strerror}") from None
+    style = style_file(root)
+    style_bytes = read_input(style, style.as_posix(), "clang-format style") if style else b""
+    regions = formatted_regions(spec, style.as_posix() if style else None, style_bytes)
+    return TreeTarget(spec, path, spec.target.file, plan(header, spec, regions, shown))
+
+
+@lru_cache(maxsize=16)
+def formatted_regions(spec: Spec, style: str | None, style_bytes: bytes) -> list[tuple[str, str]]:
+    """The spec's regions formatted with `style` (the tree's own, else the bundled one).
+
+    Cached per process by value (`style_bytes` keys a changed style file), so a
+    caller checking many headers against one spec runs clang-format once.
+    """
+    return format_regions(spec, Path(style) if style else None)

@@ -19,10 +19,8 @@ from jinja2.bccache import Bucket
 from codegen.cachefiles import cache_root, read_sealed, write_sealed
 from codegen.resources import templates_dir
 from codegen.spec.model import Spec
+from codegen.spec.regions import ALIAS, ALIAS_ASSERTS, MIRROR, region_names
 
-# Region names, in the order a header places them:
-# R1 the mirror block, R2 the alias struct, R3 the alias's assert block.
-MIRROR, ALIAS, ALIAS_ASSERTS = "mirror", "alias", "alias_asserts"
 _TEMPLATES = {MIRROR: "mirror.h.j2", ALIAS: "alias.h.j2", ALIAS_ASSERTS: "alias_asserts.h.j2"}
 
 
@@ -70,16 +68,6 @@ def _environment(bytecode_dir: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=False,
     )
-
-
-def region_names(spec: Spec) -> list[str]:
-    """The regions a spec owns, in header order."""
-    names = [MIRROR] if spec.mirror.define else []
-    if spec.alias:
-        names.append(ALIAS)
-        if spec.alias.asserts:
-            names.append(ALIAS_ASSERTS)
-    return names
 
 
 def render_regions(spec: Spec) -> list[Region]:

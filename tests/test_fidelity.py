@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from codegen.pipeline import format_regions
-from codegen.render import ALIAS, ALIAS_ASSERTS, MIRROR
 from codegen.spec import load_spec
+from codegen.spec.regions import ALIAS, ALIAS_ASSERTS, MIRROR
 from tests.conftest import ROOT
 
 # The seed patch's post-image regions, as committed generated output: its tokens were checked

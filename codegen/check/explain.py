@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from codegen.check.shape import MacroShape, MemberShape, Shape, extract
+from codegen.creader.shape import MacroShape, MemberShape, Shape, extract
 from codegen.spec.model import AssertBlock, Comment, Loc, Spec
 
 

@@ -17,8 +17,8 @@ from codegen.place.tree_paths import read_input, style_file, target_path, tree_r
 from codegen.specfiles import SpecFile
 
 if TYPE_CHECKING:
+    from codegen.pipeline import TreeTarget
     from codegen.place.tree import Change
-    from codegen.place.tree_target import TreeTarget
     from codegen.report import Finding, Outcome
 
 
@@ -62,7 +62,7 @@ def _fresh_by_memo(root: Path, tree: Path, key: str) -> bool:
 
 def _check_one(root: Path, tree: Path, spec_file: SpecFile, key: str) -> Outcome:
     from codegen.check.diff import unified
-    from codegen.place.tree_target import plan_in_tree
+    from codegen.pipeline import plan_in_tree
     from codegen.report import Finding, Outcome
 
     target = plan_in_tree(root, tree.as_posix(), spec_file)

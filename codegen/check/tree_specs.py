@@ -21,7 +21,7 @@ from codegen.place.tree_paths import target_path, tree_root
 from codegen.specfiles import SpecFile, resolve, say_bundled
 
 if TYPE_CHECKING:
-    from codegen.check.shape import Shape
+    from codegen.creader.shape import Shape
 
 FORMS = {
     "union": "the seed form (struct net_iov carries the mirror in a union)",
@@ -80,7 +80,7 @@ def _read(root: Path, tree: Path, target: str, cache: dict[str, bytes]) -> bytes
 
 
 def _choose(candidates: list[SpecFile], root: Path, tree: Path, headers: dict[str, bytes]) -> list[SpecFile]:
-    from codegen.check.shape import extract
+    from codegen.creader.shape import extract
     from codegen.spec import load_spec
 
     by_target: dict[str, list[tuple[SpecFile, str]]] = {}

@@ -79,7 +79,7 @@ class _Header:
 def _plan_all(root: Path, shown_tree: str, spec_files: list[SpecFile]) -> dict[Path, _Header]:
     """Every header's new bytes, or an InputError before anything is written."""
     from codegen.errors import InputError
-    from codegen.place.tree_target import plan_in_tree
+    from codegen.pipeline import plan_in_tree
 
     headers: dict[Path, _Header] = {}
     for spec_file in spec_files:

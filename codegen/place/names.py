@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from codegen.creader.anchors import Anchors
 from codegen.errors import InputError
-from codegen.place.anchors import Anchors
 from codegen.spec.model import Loc, Spec
 
 

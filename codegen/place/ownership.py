@@ -19,7 +19,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from codegen.place.anchors import Anchors, Piece
+from codegen.creader.anchors import Anchors, Piece
+from codegen.creader.syntax import KINDS, construct_at, enclosing, in_error, unparsable
 
 # What the spec generates, in the shapes clang-format may give it.
 _DEFINE_BODY = re.compile(
@@ -35,22 +36,6 @@ _SIZE = re.compile(
 # A member the spec's type grammar can express: identifiers and '*' only, then one name.
 _FIELD = re.compile(rb"(?!.*\b(?:extern|static|typedef|register|inline|auto|_Thread_local)\b)"
                     rb"[A-Za-z_][\w \t*]*[ \t*][A-Za-z_]\w*\s*;\Z")
-_KINDS = {
-    "preproc_include": "an #include",
-    "preproc_def": "a #define",
-    "preproc_function_def": "a #define",
-    "preproc_call": "a preprocessor directive",
-    "preproc_if": "an #if block",
-    "preproc_ifdef": "an #ifdef block",
-    "preproc_else": "an #else",
-    "preproc_elif": "an #elif",
-    "comment": "a comment",
-    "declaration": "a declaration",
-    "function_definition": "a function definition",
-    "type_definition": "a typedef",
-    "expression_statement": "a statement or macro call",
-    "ERROR": "text that does not parse as C",
-}
 
 
 def foreign_text(anchors: Anchors, pieces: tuple[Piece, ...], start: int, end: int) -> tuple[int, str] | None:
@@ -105,7 +90,7 @@ def _foreign(anchors: Anchors, pieces: tuple[Piece, ...], start: int, end: int) 
                       piece.end))
         if comment and piece.comment_start is not None:
             yield from _stacked_comment(anchors, piece.comment_start)
-            yield from _comment_lines(anchors, _node_at(anchors, piece.comment_start, "comment"))
+            yield from _comment_lines(anchors, enclosing(anchors.tree, piece.comment_start, "comment"))
         yield from _inside(anchors, piece)
     at = start
     for lo, hi in sorted(owned):
@@ -117,8 +102,8 @@ def _foreign(anchors: Anchors, pieces: tuple[Piece, ...], start: int, end: int) 
     yield from _broken_above(anchors, start)
     # A struct's tail (` __aligned(64);`) is kept byte for byte, whatever tree-sitter makes of it.
     kept = [(p.end - len(p.tail), p.end) for p in pieces if p.kind == "struct"]
-    yield from (found for found in _errors(anchors.tree.root_node, start, end)
-                if not any(lo <= found[0] < hi for lo, hi in kept))
+    yield from ((at, "text that does not parse as C") for at in unparsable(anchors.tree.root_node, start, end)
+                if not any(lo <= at < hi for lo, hi in kept))
 
 
 def _gap(anchors: Anchors, start: int, end: int) -> Iterator[tuple[int, str]]:
@@ -126,18 +111,9 @@ def _gap(anchors: Anchors, start: int, end: int) -> Iterator[tuple[int, str]]:
     stripped = gap.lstrip()
     if stripped:
         at = start + len(gap) - len(stripped)
-        yield at, _what(anchors, at)
+        yield at, construct_at(anchors.tree, at)
         return
     yield from _blank_runs(anchors.text, start, end)
-
-
-def _what(anchors: Anchors, at: int) -> str:
-    """What the construct starting at `at` is, in a word or two."""
-    node = anchors.tree.root_node.descendant_for_byte_range(at, at)
-    while node is not None and node.parent is not None and node.parent.start_byte == at \
-            and node.parent.type != "translation_unit":
-        node = node.parent
-    return _KINDS.get(node.type if node is not None else "", "text mirrorgen does not generate")
 
 
 def _blank_runs(text: bytes, start: int, end: int) -> Iterator[tuple[int, str]]:
@@ -173,7 +149,7 @@ def _comment_lines(anchors: Anchors, comment: Any) -> Iterator[tuple[int, str]]:
 
 def _stacked_comment(anchors: Anchors, comment_start: int) -> Iterator[tuple[int, str]]:
     """A second comment right above the region's own: which of them is ours is anyone's guess."""
-    node = _node_at(anchors, comment_start, "comment")
+    node = enclosing(anchors.tree, comment_start, "comment")
     prev = node.prev_sibling if node is not None else None
     if prev is not None and prev.type == "comment" and prev.end_point[0] + 1 >= node.start_point[0]:
         yield prev.start_byte, "a second comment directly above the region's comment"
@@ -219,7 +195,7 @@ def _members(anchors: Anchors, body: Any) -> Iterator[tuple[int, str]]:
         elif kind == "comment" and _is_note(child):
             yield from _comment_lines(anchors, child)
         else:
-            yield child.start_byte, _KINDS.get(kind, "text mirrorgen does not generate")
+            yield child.start_byte, KINDS.get(kind, "text mirrorgen does not generate")
     yield from _blank_runs(anchors.text, body.start_byte, body.end_byte)
 
 
@@ -245,32 +221,8 @@ def _broken_above(anchors: Anchors, start: int) -> Iterator[tuple[int, str]]:
     above = text[:start].rstrip(b" \t\r\n")
     if not above or text.count(b"\n", len(above), start) > 1:
         return  # the start of the file, or a blank line in between
-    node = anchors.tree.root_node.descendant_for_byte_range(len(above) - 1, len(above) - 1)
-    if node is not None and node.type == "comment":
-        return  # a whole comment, even where error recovery put it inside an ERROR further up
-    while node is not None:
-        if node.type == "ERROR" or node.is_missing:
-            yield len(above) - 1, "text that does not parse as C, right above the region"
-            return
-        node = node.parent
-
-
-def _errors(node: Any, start: int, end: int) -> Iterator[tuple[int, str]]:
-    """Text tree-sitter could not parse, anywhere inside the span."""
-    if node.end_byte <= start or node.start_byte >= end or not node.has_error:
-        return
-    if (node.type == "ERROR" or node.is_missing) and node.start_byte >= start:
-        yield node.start_byte, "text that does not parse as C"
-        return
-    for child in node.children:
-        yield from _errors(child, start, end)
-
-
-def _node_at(anchors: Anchors, offset: int, kind: str) -> Any:
-    node = anchors.tree.root_node.descendant_for_byte_range(offset, offset + 1)
-    while node is not None and node.type != kind:
-        node = node.parent
-    return node
+    if in_error(anchors.tree, len(above) - 1):
+        yield len(above) - 1, "text that does not parse as C, right above the region"
 
 
 def _line_text(text: bytes, at: int) -> str:

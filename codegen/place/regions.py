@@ -22,10 +22,10 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from codegen.creader.anchors import Anchors, Piece, marker_lines
 from codegen.errors import InputError
-from codegen.place.anchors import Anchors, Piece, marker_lines
-from codegen.render import ALIAS, ALIAS_ASSERTS, MIRROR
 from codegen.spec.model import Spec
+from codegen.spec.regions import ALIAS, ALIAS_ASSERTS, MIRROR
 
 NAMES = {MIRROR: "R1", ALIAS: "R2", ALIAS_ASSERTS: "R3"}
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from codegen.creader.anchors import scan
 from codegen.errors import InputError
-from codegen.place.anchors import scan
 from codegen.place.names import refuse_header_macros
 from codegen.place.ownership import foreign_text, keep_decorations
 from codegen.place.regions import Insertion, insertion_point, label, locate, overlaps

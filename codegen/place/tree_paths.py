@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from codegen.errors import InputError
+from codegen.spec.target_file import leaves_tree
 
 STYLE_FILE = ".clang-format"
 
@@ -37,8 +38,7 @@ def target_path(root: Path, relative: str, shown_tree: str) -> Path:
     at the (replaced) file instead of being replaced by a regular file.
     """
     shown = f"{shown_tree.rstrip('/')}/{relative}"
-    parts = relative.split("/")
-    if relative.startswith("/") or ".." in parts or "\\" in relative:
+    if leaves_tree(relative):
         raise InputError(shown, 1, 1, "target file must be relative to the tree and stay inside it")
     try:
         path = (root / relative).resolve()

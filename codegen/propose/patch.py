@@ -49,8 +49,8 @@ class Identity:
 
 
 def tree_diff(tree: Path, spec_file: SpecFile) -> TreeDiff:
+    from codegen.pipeline import plan_in_tree
     from codegen.place.tree_paths import tree_root
-    from codegen.place.tree_target import plan_in_tree
 
     target = plan_in_tree(tree_root(tree), tree.as_posix(), spec_file)
     for name, why in target.plan.unplaceable:

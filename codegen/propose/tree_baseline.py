@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from codegen.check.shape import MemberShape, Shape, StructShape, extract
+from codegen.creader.shape import MemberShape, Shape, StructShape, extract
 from codegen.propose.history import Baseline
 from codegen.spec.ctypes import CTypeError, normalize_type
 from codegen.spec.model import Alias, AssertBlock, Field, Loc, Member, Spec

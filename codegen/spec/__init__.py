@@ -1,17 +1,28 @@
 """Stage 1: load a YAML spec, validate it, and build the typed model.
 
-Importing the package (or `codegen.spec.model`) loads no YAML parser: the
-loader is imported when a spec is loaded, so modules that only read the
-model's dataclasses stay light.
+Importing the package loads no YAML parser and not even the model: `Spec`
+is imported on first use and the loader when a spec is loaded, so a module
+that needs one small spec-layer rule (`target_file`) stays light (check
+--tree's fast path).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from codegen.spec.model import Spec
+if TYPE_CHECKING:
+    from codegen.spec.model import Spec
 
 __all__ = ["Spec", "load_spec", "parse_spec"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Spec":
+        from codegen.spec.model import Spec
+
+        return Spec
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load_spec(path: Path, display: str | None = None) -> Spec:

@@ -11,8 +11,8 @@ import re
 
 from codegen import asserts
 from codegen.errors import InputError
-from codegen.render import ALIAS_ASSERTS, MIRROR
 from codegen.spec.model import Loc, Spec
+from codegen.spec.regions import ALIAS_ASSERTS, MIRROR
 from codegen.verify.plan import AssertSite, RegionFile
 
 __all__ = ["AssertSite", "assert_sites"]

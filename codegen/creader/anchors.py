@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from codegen.check.shape import parse
+from codegen.creader.syntax import comment_above, end_line, parse, starts_token
 
 # Never descended into: bodies of functions and enums, expressions, macro text.
 _OPAQUE = frozenset({
@@ -31,7 +31,8 @@ _SIZEOF = re.compile(rb"sizeof\s*\(\s*struct\s+([A-Za-z_]\w*)\s*\)")
 
 @dataclass(frozen=True)
 class Piece:
-    """One construct: its bytes [start, end), 1-based lines, and a block comment directly above."""
+    """One construct: its bytes [start, end), 1-based lines, and the comment above it
+    (`syntax.comment_above`)."""
 
     kind: str  # "struct", "define", "use", "undef", "size"
     name: str  # struct tag or macro name
@@ -99,9 +100,9 @@ def scan(text: bytes) -> Anchors:
 
 def _piece(kind: str, name: str, node: Any, end: int, *, comment: bool = False,
            body: bytes = b"", params: tuple[str, ...] = (), head: bytes = b"", tail: bytes = b";") -> Piece:
-    above = _comment_above(node) if comment else None
+    above = comment_above(node) if comment else None
     return Piece(
-        kind, name, node.start_byte, end, node.start_point[0] + 1, _end_line(node, end),
+        kind, name, node.start_byte, end, node.start_point[0] + 1, end_line(node, end),
         above.start_byte if above is not None else None,
         above.start_point[0] + 1 if above is not None else None,
         body,
@@ -110,23 +111,6 @@ def _piece(kind: str, name: str, node: Any, end: int, *, comment: bool = False,
         tail,
         node,
     )
-
-
-def _end_line(node: Any, end: int) -> int:
-    # Preprocessor nodes end after their newline, i.e. at column 0 of the next row.
-    row, col = int(node.end_point[0]), int(node.end_point[1])
-    return row + 1 if col or end != node.end_byte else row
-
-
-def _comment_above(node: Any) -> Any:
-    """The block comment ending on the line just above `node` and alone on its lines."""
-    prev = node.prev_sibling
-    if prev is None or prev.type != "comment" or prev.end_point[0] + 1 != node.start_point[0]:
-        return None
-    if prev.prev_sibling is not None and prev.prev_sibling.end_point[0] == prev.start_point[0] \
-            and prev.prev_sibling.end_point[1] > 0:
-        return None  # a trailing comment of the construct before
-    return prev
 
 
 def _struct(anchors: Anchors, node: Any) -> None:
@@ -182,19 +166,15 @@ def _call(anchors: Anchors, node: Any) -> None:
 
 
 def marker_lines(anchors: Anchors, marker: str) -> list[int]:
-    """Byte offsets of the lines that read exactly `marker` and start a C token there.
-
-    A line inside a longer comment or string does not count: the smallest
-    syntax node at its first character must begin on that character.
-    """
+    """Byte offsets of the lines that read exactly `marker` and start a C token there
+    (a line inside a longer comment or string does not count)."""
     want = marker.strip().encode()
     found: list[int] = []
     start = 0
     for line in anchors.text.splitlines(keepends=True):
         if line.strip() == want:
             first = start + (len(line) - len(line.lstrip()))
-            node = anchors.tree.root_node.descendant_for_byte_range(first, first)
-            if node is not None and node.start_byte == first:
+            if starts_token(anchors.tree, first):
                 found.append(start)
         start += len(line)
     return found
