@@ -28,6 +28,7 @@ from codegen.spec.model import (
     Target,
     carrier_style,
 )
+from codegen.spec.target_file import has_control_character, leaves_tree
 from codegen.spec.yamlload import Document, PathKey
 
 
@@ -172,10 +173,9 @@ class _Builder:
     def target(self) -> Target:
         raw = self.data["target"]
         path = raw["file"]
-        parts = path.split("/")
-        if any(ch < " " or ch == "\x7f" for ch in path):
+        if has_control_character(path):
             raise self.fail(("target", "file"), "target file name holds a control character (a NUL byte?)")
-        if path.startswith("/") or ".." in parts or "\\" in path:
+        if leaves_tree(path):
             raise self.fail(
                 ("target", "file"), f"target file '{path}' must be relative to the tree and stay inside it"
             )
