@@ -112,6 +112,7 @@ class Family:
                 for p in self.pairs
             ],
             "size_bounds": [
-                {"file": b.file, "line": b.line, "mirror": b.mirror, "bound": b.bound} for b in self.size_bounds
+                {"file": b.file, "line": b.line, "mirror": b.mirror, "bound": b.bound}
+                for b in self.size_bounds
             ],
         }

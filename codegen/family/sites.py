@@ -9,6 +9,7 @@ tree into families. Only comparisons of two `offsetof` operands count:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -130,24 +131,58 @@ def may_compare(data: bytes) -> bool:
 
     Cheap, and generous: the reader decides; a file that fails here has no site.
     """
-    start = data.find(b"offsetof")
-    while start >= 0:
-        window = data[start + 8 : start + 600]
-        end = window.find(b"offsetof")
-        if end < 0:
-            return False
-        between = window[:end]
-        if (b"==" in between or b"!=" in between) and b";" not in between:
-            return True
-        start += 8 + end
-    return False
+    return next(_hits(data, len(data)), None) is not None
 
 
 def file_sites(data: bytes) -> Sites:
-    """Every offset comparison in an assert, every family macro and its uses, and size bounds."""
+    """Every offset comparison in an assert, every family macro and its uses, and size bounds.
+
+    Only what can hold them is read: from the first family `#define` to the end
+    (its uses follow it), and before that, each statement that compares two
+    `offsetof` on its own.
+    """
+    out: Sites = {"direct": [], "macros": [], "uses": [], "sizes": []}
+    starts = _family_defines(data)
+    limit = starts[0] if starts else len(data)
+    _windows(data, limit, out)
+    for start in starts:
+        if any(m["start"] == start for m in out["macros"]):
+            continue  # read by an earlier pass from before it
+        _read_from(data, start, out, whole=start == limit)
+    for macro in out["macros"]:
+        del macro["start"]
+    out["macros"].sort(key=lambda m: m["line"])
+    out["uses"] = sorted({(u["name"], u["line"]): u for u in out["uses"]}.values(), key=lambda u: u["line"])
+    out["direct"] = sorted({d["line"]: d for d in out["direct"]}.values(), key=lambda d: d["line"])
+    out["sizes"] = sorted({z["line"]: z for z in out["sizes"]}.values(), key=lambda z: z["line"])
+    return out
+
+
+def _read_from(data: bytes, start: int, out: Sites, whole: bool) -> None:
+    """Read `data` from `start` (a family define) on: its defines, their uses, asserts, size bounds."""
     offsetof, sizeof, defines = _queries()
-    tree = parse_c(data)
-    root = tree.root_node
+    base = data.count(b"\n", 0, start)
+    root = parse_c(data[start:]).root_node
+    known = {m["start"] for m in out["macros"]}
+    found = []
+    for node in _captures(defines, root):
+        macro = _macro(node)
+        if macro is None:
+            continue
+        macro["start"] = start + node.start_byte
+        macro["line"] += base
+        if macro["start"] not in known:
+            found.append(macro)
+    if not whole:  # a define the first pass lost to an error: only what follows it, from it
+        found = found[:1]
+    out["macros"] += found
+    out["uses"] += _uses(root, {m["name"] for m in found}, base) if found else []
+    out["sizes"] += _sizes(root, sizeof, base)
+    if whole:
+        out["direct"] += _direct(root, offsetof, base)
+
+
+def _direct(root: Any, offsetof: Any, base: int) -> list[dict[str, Any]]:
     direct: list[dict[str, Any]] = []
     seen: set[int] = set()
     for node in _captures(offsetof, root):
@@ -161,39 +196,60 @@ def file_sites(data: bytes) -> Sites:
         call = _assert_call(cmp)
         if call is not None:
             kind = "static_assert" if "static_assert" in call.lower() else "build_bug_on"
-            direct.append({"kind": kind, "line": _line(cmp), "a": left, "b": right, "cond": condition(cmp)})
-    macros = [m for m in map(_macro, _captures(defines, root)) if m is not None]
-    uses = _uses(root, {m["name"] for m in macros}, 0) if macros else []
-    sizes = _sizes(root, sizeof, 0)
-    if root.has_error:  # kernel macros can derail the reader before a define: read from it on
-        _reread(data, macros, uses, sizes)
-    macros.sort(key=lambda m: m["line"])
-    uses = sorted({(u["name"], u["line"]): u for u in uses}.values(), key=lambda u: u["line"])
-    direct.sort(key=lambda d: d["line"])
-    sizes = sorted({s["line"]: s for s in sizes}.values(), key=lambda s: s["line"])
-    return {"direct": direct, "macros": macros, "uses": uses, "sizes": sizes}
+            line = base + _line(cmp)
+            direct.append({"kind": kind, "line": line, "a": left, "b": right, "cond": condition(cmp)})
+    return direct
 
 
-def _reread(
-    data: bytes, macros: list[dict[str, Any]], uses: list[dict[str, Any]], sizes: list[dict[str, Any]]
-) -> None:
-    """Defines the whole-file parse lost in an error: each is read again from its own line on."""
-    known = {m["line"] for m in macros}
-    defines = _queries()[2]
+def _windows(data: bytes, limit: int, out: Sites) -> None:
+    """Each statement before `limit` that compares two `offsetof`, read alone in a function body."""
+    offsetof = _queries()[0]
+    done = 0
+    for first, _ in _hits(data, limit):
+        if first < done:
+            continue
+        line_start = data.rfind(b"\n", 0, first) + 1
+        if data[line_start:first].lstrip().startswith(b"#") or _in_define(data, line_start):
+            continue  # a macro's body: read with the macro
+        begin = max(data.rfind(b";", 0, first), data.rfind(b"{", 0, first), data.rfind(b"}", 0, first)) + 1
+        end = data.find(b";", first)
+        if end < 0:
+            continue
+        done = end
+        root = parse_c(b"void f(void){" + data[begin : end + 1] + b"}").root_node
+        out["direct"] += _direct(root, offsetof, data.count(b"\n", 0, begin))
+
+
+def _in_define(data: bytes, line_start: int) -> bool:
+    """The line at `line_start` continues a `#define` (the lines above end in backslashes)."""
+    while line_start > 1 and data[line_start - 2 : line_start - 1] == b"\\":
+        line_start = data.rfind(b"\n", 0, line_start - 1) + 1
+        if data[line_start:].lstrip()[:1] == b"#":
+            return True
+    return False
+
+
+def _hits(data: bytes, limit: int) -> Iterator[tuple[int, int]]:
+    """(first, second) positions of two `offsetof` with `==` or `!=` between, within a statement."""
+    start = data.find(b"offsetof", 0, limit)
+    while start >= 0:
+        nxt = data.find(b"offsetof", start + 8, limit)
+        if nxt < 0:
+            return
+        between = data[start + 8 : nxt]
+        if len(between) < 600 and (b"==" in between or b"!=" in between) and b";" not in between:
+            yield start, nxt
+        start = nxt
+
+
+def _family_defines(data: bytes) -> list[int]:
+    """Where each function-like `#define` that compares two `offsetof` starts."""
+    out = []
     for m in _DEFINE.finditer(data):
-        line = data.count(b"\n", 0, m.start()) + 1
         end = _logical_end(data, m.start())
-        if line in known or data.count(b"offsetof", m.start(), end) < 2:
-            continue
-        chunk = parse_c(data[m.start():]).root_node
-        found = _captures(defines, chunk)
-        macro = _macro(found[0]) if found else None
-        if macro is None:
-            continue
-        macro["line"] += line - 1
-        macros.append(macro)
-        uses.extend(_uses(chunk, {macro["name"]}, line - 1))
-        sizes.extend(_sizes(chunk, _queries()[1], line - 1))
+        if data.count(b"offsetof", m.start(), end) >= 2 and next(_hits(data[m.start() : end], end), None):
+            out.append(m.start())
+    return out
 
 
 _DEFINE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+\w+\(", re.M)
@@ -241,7 +297,8 @@ def _uses(root: Any, names: set[str], base: int) -> list[dict[str, Any]]:
     for _, match in ts.QueryCursor(query).matches(root):
         fn, args = match["f"][0], match["a"][0]
         values = [_text(a) for a in args.named_children if a.type != "comment"]
-        out.append({"name": fn.text.decode(), "line": base + _line(fn), "args": values, "cond": condition(fn)})
+        line = base + _line(fn)
+        out.append({"name": fn.text.decode(), "line": line, "args": values, "cond": condition(fn)})
     return out
 
 

@@ -2,19 +2,22 @@
 
 A file is read only when its size or mtime changed since the last scan of
 this tree; it is parsed only when the byte prefilter says it may compare two
-`offsetof`. The cache is one index per tree under the mirrorgen cache, one
-line per file, each line checksummed: a damaged line is a miss, never a wrong
-answer. It is written atomically, and only when something changed.
+`offsetof`. The cache is one index per tree under the mirrorgen cache (size,
+mtime_ns and sites per file), checksummed as a whole and per entry: damage is
+a miss, never a wrong answer. It is written atomically, and only when
+something changed. The walk and the reads run on every core; forked workers
+inherit the loaded index and send back only what they read.
 """
 
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import zlib
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from hashlib import sha256
 from pathlib import Path
 
 from codegen.family.discover import families
@@ -22,7 +25,9 @@ from codegen.family.model import Family
 from codegen.family.sites import Sites, file_sites, may_compare
 
 _FORMAT = "mirrorgen-scan-cache 1"
-_INLINE = 64  # fewer files than this are read in this process: a pool costs more
+Entry = tuple[int, int, str]  # size, mtime_ns, "" (no site) or the JSON of the file's sites
+Missed = tuple[str, int, int, str]  # a file read this time: path, size, mtime_ns, sites
+Part = tuple[str, list[Missed]]  # one unit's answer: cached paths (newline-joined), files read
 
 
 @dataclass
@@ -32,132 +37,166 @@ class ScanStats:
     parsed: int = 0  # passed the prefilter and were parsed
 
 
-@dataclass(frozen=True)
-class Entry:
-    size: int
-    mtime_ns: int
-    payload: str  # "" when the file has no site, else the JSON of its sites
-
-
-def scan_tree(tree: Path, jobs: int | None = None, cache_file: Path | None = None) -> tuple[list[Family], ScanStats]:
+def scan_tree(
+    tree: Path, jobs: int | None = None, cache_file: Path | None = None
+) -> tuple[list[Family], ScanStats]:
     """The families of every .c and .h file under `tree`, and what it cost."""
+    global _CACHED
     stats = ScanStats()
     cache_path = cache_file if cache_file is not None else default_cache(tree)
     old = _load(cache_path)
+    _CACHED = old  # forked workers inherit it: nothing to send
     new: dict[str, Entry] = {}
-    todo: list[tuple[str, int, int]] = []
-    for rel, size, mtime in _walk(tree):
-        stats.files += 1
-        hit = old.get(rel)
-        if hit is not None and hit.size == size and hit.mtime_ns == mtime:
-            new[rel] = hit
-        else:
-            todo.append((rel, size, mtime))
-    stats.read = len(todo)
-    for rel, entry in _read_all(tree, todo, jobs):
-        new[rel] = entry
-    stats.parsed = sum(1 for rel, _, _ in todo if new[rel].payload)
-    if new != old:
+    try:
+        for hits, missed in _map(_scan_unit, [(str(tree), unit) for unit in _units(tree)], jobs):
+            for rel in hits.split("\n") if hits else ():
+                new[rel] = old[rel]
+            for rel, size, mtime, payload in missed:
+                new[rel] = (size, mtime, payload)
+                stats.parsed += bool(payload)
+            stats.read += len(missed)
+    finally:
+        _CACHED = {}
+    stats.files = len(new)
+    if stats.read or len(new) != len(old):
         _store(cache_path, new)
-    by_file: dict[str, Sites] = {rel: json.loads(e.payload) for rel, e in new.items() if e.payload}
+    by_file: dict[str, Sites] = {rel: json.loads(e[2]) for rel, e in sorted(new.items()) if e[2]}
     return families(by_file), stats
+
+
+_CACHED: dict[str, Entry] = {}
+_BUFFER = bytearray(1 << 20)  # one read buffer per process: a fresh bytes object per file costs faults
 
 
 def default_cache(tree: Path) -> Path:
     from codegen.memo import cache_root
 
-    name = zlib.crc32(str(tree.resolve()).encode())
-    return cache_root() / "scan" / f"{tree.resolve().name}-{name:08x}.idx"
+    where = tree.resolve()
+    return cache_root() / "scan" / f"{where.name}-{zlib.crc32(str(where).encode()):08x}.idx"
 
 
-def _walk(tree: Path) -> Iterator[tuple[str, int, int]]:
+def _units(tree: Path) -> list[str]:
+    """Units of work for the pool: each directory two levels down (its whole subtree), and
+    "" and "/TOP" for the files directly in the tree and in each top directory."""
+    units = [""]
+    for top in sorted(os.scandir(tree), key=lambda e: e.name):
+        if top.is_dir(follow_symlinks=False):
+            units.append(f"/{top.name}")
+            subs = [e.name for e in os.scandir(top.path) if e.is_dir(follow_symlinks=False)]
+            units += sorted(f"{top.name}/{name}" for name in subs)
+    return units
+
+
+def _scan_unit(job: tuple[str, str]) -> Part:
+    tree, unit = job
+    hits: list[str] = []
+    missed: list[Missed] = []
+    for rel, size, mtime in _walk(tree, unit.lstrip("/"), shallow=unit == "" or unit.startswith("/")):
+        hit = _CACHED.get(rel)
+        if hit is not None and hit[0] == size and hit[1] == mtime:
+            hits.append(rel)
+        else:
+            missed.append((rel, size, mtime, read_sites(os.path.join(tree, rel), size)))
+    return "\n".join(hits), missed
+
+
+def _walk(tree: str, top: str, shallow: bool) -> Iterator[tuple[str, int, int]]:
     """(path relative to the tree, size, mtime_ns) of each regular .c/.h file; symlinks are not followed."""
-    stack = [""]
+    stack = [top]
     while stack:
         rel_dir = stack.pop()
         try:
-            entries = list(os.scandir(tree / rel_dir if rel_dir else tree))
+            entries = list(os.scandir(os.path.join(tree, rel_dir) if rel_dir else tree))
         except OSError:
             continue
+        prefix = f"{rel_dir}/" if rel_dir else ""
         for entry in entries:
-            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-            if entry.is_dir(follow_symlinks=False):
-                stack.append(rel)
-            elif entry.name.endswith((".c", ".h")) and entry.is_file(follow_symlinks=False):
-                try:
-                    st = entry.stat(follow_symlinks=False)
-                except OSError:
-                    continue
-                yield rel, st.st_size, st.st_mtime_ns
+            name = entry.name
+            if name.endswith((".c", ".h")):
+                if entry.is_file(follow_symlinks=False):
+                    try:
+                        st = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    yield prefix + name, st.st_size, st.st_mtime_ns
+            elif not shallow and entry.is_dir(follow_symlinks=False):
+                stack.append(prefix + name)
 
 
-def read_one(tree: str, rel: str, size: int, mtime: int) -> tuple[str, Entry]:
+def read_sites(path: str, size: int) -> str:
+    """The JSON of the file's sites, or "" when the prefilter or the reader finds none."""
+    global _BUFFER
+    if size + 1 > len(_BUFFER):
+        _BUFFER = bytearray(size + 1)
     try:
-        with open(os.path.join(tree, rel), "rb") as handle:
-            data = handle.read()
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            count = os.readv(fd, [_BUFFER])
+        finally:
+            os.close(fd)
     except OSError:
-        return rel, Entry(size, mtime, "")
-    if b"offsetof" not in data or not may_compare(data):
-        return rel, Entry(size, mtime, "")
+        return ""
+    if count == len(_BUFFER):  # grew since the walk: read it whole
+        try:
+            count = len(data := Path(path).read_bytes())
+        except OSError:
+            return ""
+        _BUFFER = bytearray(data) + b"\0"
+    if _BUFFER.find(b"offsetof", 0, count) < 0:
+        return ""
+    data = bytes(_BUFFER[:count])
+    if not may_compare(data):
+        return ""
     sites = file_sites(data)
-    if not any(sites.values()):
-        return rel, Entry(size, mtime, "")
-    return rel, Entry(size, mtime, json.dumps(sites, separators=(",", ":")))
+    return json.dumps(sites, separators=(",", ":")) if any(sites.values()) else ""
 
 
-def _read_chunk(tree: str, chunk: list[tuple[str, int, int]]) -> list[tuple[str, Entry]]:
-    return [read_one(tree, *item) for item in chunk]
+def _map(
+    fn: Callable[[tuple[str, str]], Part], units: list[tuple[str, str]], jobs: int | None
+) -> Iterator[Part]:
+    import multiprocessing
 
-
-def _read_all(tree: Path, todo: list[tuple[str, int, int]], jobs: int | None) -> list[tuple[str, Entry]]:
     workers = jobs or os.cpu_count() or 1
-    if len(todo) < _INLINE or workers == 1:
-        return _read_chunk(str(tree), todo)
-    size = max(64, len(todo) // (workers * 16))
-    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-    out: list[tuple[str, Entry]] = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for part in pool.map(_read_chunk, [str(tree)] * len(chunks), chunks):
-            out.extend(part)
-    return out
-
-
-def _line(rel: str, entry: Entry) -> str:
-    body = f"{rel}\t{entry.size}\t{entry.mtime_ns}\t{entry.payload}"
-    return f"{zlib.crc32(body.encode()):08x}\t{body}\n"
+    if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from map(fn, units)
+        return
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield from pool.imap_unordered(fn, units)
 
 
 def _load(path: Path) -> dict[str, Entry]:
-    """The cached entries; a missing or foreign file is empty, a damaged line is left out."""
+    """The cached entries; a missing, foreign or damaged index is empty, and so is a damaged entry."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        blob = path.read_bytes()
     except OSError:
         return {}
-    lines = text.split("\n")
-    if not lines or lines[0] != _header():
+    digest, body = blob[:32], blob[32:]
+    if sha256(body).digest() != digest:
+        return {}
+    try:
+        header, rows = marshal.loads(body)
+    except (ValueError, EOFError, TypeError):
+        return {}
+    if header != _header() or not isinstance(rows, dict):
         return {}
     out: dict[str, Entry] = {}
-    for line in lines[1:]:
-        crc, _, body = line.partition("\t")
-        if not body or f"{zlib.crc32(body.encode()):08x}" != crc:
+    for rel, row in rows.items():
+        if not (isinstance(row, tuple) and len(row) == 4):
             continue
-        parts = body.split("\t", 3)
-        if len(parts) != 4:
+        size, mtime, payload, crc = row
+        if payload and zlib.crc32(payload.encode()) != crc:
             continue
-        try:
-            out[parts[0]] = Entry(int(parts[1]), int(parts[2]), parts[3])
-        except ValueError:
-            continue
+        out[rel] = (size, mtime, payload)
     return out
 
 
 def _store(path: Path, entries: dict[str, Entry]) -> None:
+    rows = {rel: (*e, zlib.crc32(e[2].encode()) if e[2] else 0) for rel, e in entries.items()}
+    body = marshal.dumps((_header(), rows))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(_header() + "\n")
-            handle.writelines(_line(rel, entry) for rel, entry in entries.items())
+        tmp.write_bytes(sha256(body).digest() + body)
         os.replace(tmp, path)
     except OSError:
         pass  # a read-only cache only costs speed
@@ -166,7 +205,5 @@ def _store(path: Path, entries: dict[str, Entry]) -> None:
 def _header() -> str:
     """The format and the reader's own code: a new mirrorgen reads every file again."""
     here = Path(__file__).parent
-    stamp = ",".join(
-        f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(here.glob("*.py"))
-    )
+    stamp = ",".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(here.glob("*.py")))
     return f"{_FORMAT} {zlib.crc32(stamp.encode()):08x}"
