@@ -2,8 +2,12 @@
 
 - unasserted-word: a mirror field over a host word, at an offset no assert of
   the family pins (nothing fails the build when the host word moves);
-- union-sibling: such a field over a host word the host reads under several
-  names through a union (page_type / _mapcount): the mirror writes all of them;
+- union-sibling: an asserted mirror field on a host word narrower than the
+  host's alignment that shares its storage, through a union, with a host field
+  another family asserts under that other name (ptdesc's __page_type on
+  page_type, folio's _mapcount on _mapcount). The pointer-sized words of
+  struct page are unions of per-use arms by design; a narrower union is read
+  under both names by generic code, so a mirror's write changes the other;
 - size-mismatch: an asserted pair whose two fields differ in size;
 - no-size-bound: no `sizeof(mirror) <= ...` assert, so the mirror can outgrow its host.
 
@@ -21,7 +25,7 @@ from codegen.scan.layouts import Placed, PlacedField
 
 RULES = {
     "unasserted-word": "a mirror field overlays a host word that no assert pins",
-    "union-sibling": "an unasserted mirror field overlays a host word read under several names (a union)",
+    "union-sibling": "a mirror field's host word shares storage with a union sibling another family asserts",
     "size-mismatch": "an asserted pair of fields of different sizes",
     "no-size-bound": "no assert bounds the mirror's size by its host's",
 }
@@ -65,7 +69,10 @@ class Hazard:
         }  # fmt: skip
 
 
-def family_hazards(family: Family, host: Placed, mirror: Placed, abi: str) -> list[Hazard]:
+def family_hazards(
+    family: Family, host: Placed, mirror: Placed, abi: str, claims: dict[str, set[str]] | None = None
+) -> list[Hazard]:
+    """`claims`: host field -> the families that assert a mirror field on it (for union-sibling)."""
     out: list[Hazard] = []
     named = {f.name: f for f in mirror.fields}
     asserted = family.asserted()
@@ -84,14 +91,7 @@ def family_hazards(family: Family, host: Placed, mirror: Placed, abi: str) -> li
             f"{mirror.struct}.{placed.name} (offset {placed.offset}, {placed.size} bytes) overlays "
             f"{where}'s {', '.join(names)}, and no {family.name} assert pins it",
         ))  # fmt: skip
-        same = [w.name for w in words if w.offset == start and w.size == placed.size]
-        if len(same) >= 2:
-            siblings = tuple(same)
-            out.append(Hazard(
-                "union-sibling", placed.file, placed.line, family.name, mirror.struct, placed.name, siblings,
-                f"{mirror.struct}.{placed.name} shares storage with {where}'s union siblings "
-                f"{', '.join(same)}: a write through the mirror is read under each name",
-            ))  # fmt: skip
+    out += _siblings(family, host, named, claims or {})
     out += _size_mismatches(family, host, named)
     if not family.size_bounds:
         out.append(Hazard(
@@ -100,6 +100,32 @@ def family_hazards(family: Family, host: Placed, mirror: Placed, abi: str) -> li
         ))  # fmt: skip
     for hazard in out:
         hazard.abis.append(abi)
+    return out
+
+
+def _siblings(
+    family: Family, host: Placed, named: dict[str, PlacedField], claims: dict[str, set[str]]
+) -> list[Hazard]:
+    out: list[Hazard] = []
+    host_named = {f.name: f for f in host.fields}
+    seen: set[str] = set()
+    for pair in family.pairs:
+        mine, word = named.get(pair.mirror.field), host_named.get(pair.host.field)
+        if mine is None or word is None or mine.name in seen or pair.host.page or word.size >= host.align:
+            continue
+        seen.add(mine.name)
+        same = [w for w in host.overlapping(word.offset, word.offset + word.size)
+                if w.offset == word.offset and w.size == word.size and w.name != word.name]  # fmt: skip
+        others = sorted({w.name for w in same if claims.get(w.name, set()) - {family.name}})
+        if not others:
+            continue
+        by = sorted({f for name in others for f in claims[name] - {family.name}})
+        words = (word.name, *others)
+        out.append(Hazard(
+            "union-sibling", pair.file, pair.line, family.name, family.mirror, mine.name, words,
+            f"{family.mirror}.{mine.name} is asserted on {host.struct}.{word.name}, which shares storage "
+            f"with {', '.join(others)} through a union, asserted under that name by {', '.join(by)}",
+        ))  # fmt: skip
     return out
 
 

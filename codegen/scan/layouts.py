@@ -37,6 +37,7 @@ class PlacedField:
 class Placed:
     struct: str  # "struct page"
     size: int
+    align: int
     fields: tuple[PlacedField, ...]
     file: str
     line: int
@@ -86,7 +87,7 @@ def _parse(build: TreeBuild, source: Path, structs: list[str]) -> dict[str, Plac
             fields: list[PlacedField] = []
             _flatten(build.tree, cursor.type, 0, fields)
             file, line = _where(build.tree, cursor)
-            out[name] = Placed(name, cursor.type.get_size(), tuple(fields), file, line)
+            out[name] = Placed(name, cursor.type.get_size(), cursor.type.get_align(), tuple(fields), file, line)
     return out
 
 
@@ -121,7 +122,8 @@ def _decode(text: str) -> dict[str, Placed] | None:
         raw: dict[str, Any] = json.loads(text)
         return {
             name: Placed(
-                p["struct"], p["size"], tuple(PlacedField(**f) for f in p["fields"]), p["file"], p["line"]
+                p["struct"], p["size"], p["align"], tuple(PlacedField(**f) for f in p["fields"]), p["file"],
+                p["line"],
             )
             for name, p in raw.items()
         }
