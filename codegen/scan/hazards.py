@@ -2,8 +2,8 @@
 
 - unasserted-word: a mirror field over a host word, at an offset no assert of
   the family pins (nothing fails the build when the host word moves);
-- union-sibling: an asserted mirror field on a host word narrower than the
-  host's alignment that shares its storage, through a union, with a host field
+- union-sibling: an asserted mirror field on a host word narrower than a
+  pointer that shares its storage, through a union, with a host field
   another family asserts under that other name (ptdesc's __page_type on
   page_type, folio's _mapcount on _mapcount). The pointer-sized words of
   struct page are unions of per-use arms by design; a narrower union is read
@@ -108,10 +108,11 @@ def _siblings(
 ) -> list[Hazard]:
     out: list[Hazard] = []
     host_named = {f.name: f for f in host.fields}
+    pointer = max((f.size for f in host.fields if f.type.endswith("*")), default=8)  # the ABI's word
     seen: set[str] = set()
     for pair in family.pairs:
         mine, word = named.get(pair.mirror.field), host_named.get(pair.host.field)
-        if mine is None or word is None or mine.name in seen or pair.host.page or word.size >= host.align:
+        if mine is None or word is None or mine.name in seen or pair.host.page or word.size >= pointer:
             continue
         seen.add(mine.name)
         same = [w for w in host.overlapping(word.offset, word.offset + word.size)

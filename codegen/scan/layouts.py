@@ -87,7 +87,8 @@ def _parse(build: TreeBuild, source: Path, structs: list[str]) -> dict[str, Plac
             fields: list[PlacedField] = []
             _flatten(build.tree, cursor.type, 0, fields)
             file, line = _where(build.tree, cursor)
-            out[name] = Placed(name, cursor.type.get_size(), cursor.type.get_align(), tuple(fields), file, line)
+            kind_of = cursor.type
+            out[name] = Placed(name, kind_of.get_size(), kind_of.get_align(), tuple(fields), file, line)
     return out
 
 
