@@ -59,8 +59,8 @@ def _macro_families(path: str, sites: Sites) -> list[Family]:
         first = defines[family.name][0]["cmps"][0]
         family.mirror = first[1][0] if first[0][0] == family.host else first[0][0]
     for use in sites.get("uses", []):
-        family = out.get(use["name"])
-        if family is None:
+        used = out.get(use["name"])
+        if used is None:
             continue
         before = [m for m in defines[use["name"]] if m["line"] < use["line"]]
         if not before or len(use["args"]) != len(before[-1]["params"]):
@@ -68,8 +68,8 @@ def _macro_families(path: str, sites: Sites) -> list[Family]:
         macro = before[-1]
         args = dict(zip(macro["params"], use["args"], strict=True))
         for a, b in macro["cmps"]:
-            host, mirror = _orient(_op(a, args), _op(b, args), family.host)
-            family.pairs.append(Pair(path, use["line"], host, mirror, use.get("cond")))
+            host, mirror = _orient(_op(a, args), _op(b, args), used.host)
+            used.pairs.append(Pair(path, use["line"], host, mirror, use.get("cond")))
     return [f for f in out.values() if f.pairs or f.defines]
 
 

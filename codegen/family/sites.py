@@ -298,7 +298,7 @@ def _uses(root: Any, names: set[str], base: int) -> list[dict[str, Any]]:
         fn, args = match["f"][0], match["a"][0]
         values = [_text(a) for a in args.named_children if a.type != "comment"]
         line = base + _line(fn)
-        out.append({"name": fn.text.decode(), "line": line, "args": values, "cond": condition(fn)})
+        out.append({"name": _text(fn), "line": line, "args": values, "cond": condition(fn)})
     return out
 
 

@@ -17,7 +17,8 @@ host in an array of them (folio's page[1..3]).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
 from codegen.family.model import Family
 from codegen.report import Severity
@@ -47,7 +48,7 @@ class Hazard:
     field: str  # the mirror field ("" for the whole struct)
     host_words: tuple[str, ...]  # the host fields concerned
     message: str
-    abis: list[str] = field(default_factory=list)
+    abis: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def severity(self) -> Severity:
