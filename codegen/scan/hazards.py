@@ -9,7 +9,8 @@
   struct page are unions of per-use arms by design; a narrower union is read
   under both names by generic code, so a mirror's write changes the other;
 - size-mismatch: an asserted pair whose two fields differ in size;
-- no-size-bound: no `sizeof(mirror) <= ...` assert, so the mirror can outgrow its host.
+- no-size-bound: a mirror of struct page with no `sizeof(mirror) <= ...` assert, so it can
+  outgrow the page (an alias of another mirror may extend it by design).
 
 Offsets are the mirror's own; past the host's size a field overlays the next
 host in an array of them (folio's page[1..3]).
@@ -94,7 +95,7 @@ def family_hazards(
         ))  # fmt: skip
     out += _siblings(family, host, named, claims or {})
     out += _size_mismatches(family, host, named)
-    if not family.size_bounds:
+    if not family.size_bounds and host.struct == "struct page":  # an alias may extend its host (net_iov)
         out.append(Hazard(
             "no-size-bound", family.file, family.line, family.name, mirror.struct, "", (host.struct,),
             f"no assert bounds sizeof({mirror.struct}) ({mirror.size} bytes) by {host.struct}",
