@@ -56,7 +56,7 @@ def file_layouts(build: TreeBuild, rel: str, structs: list[str]) -> dict[str, Pl
         stat = source.stat()
     except OSError as exc:
         raise UsageError(f"{build.tree}: cannot lay out {rel}: {exc}") from None
-    key = memo.key("scan-layout", str(build.tree.resolve()), str(build.out), str(config), build.abi.triple,
+    key = memo.key("scan-layout-2", str(build.tree.resolve()), str(build.out), str(config), build.abi.triple,
                    rel, str(stat.st_size), str(stat.st_mtime_ns), *structs)  # fmt: skip
     cached = memo.lookup(key)
     if cached is not None:
@@ -115,7 +115,18 @@ def _flatten(tree: Path, record: Any, base: int, out: list[PlacedField]) -> None
             if field.is_bitfield():
                 size = (bits % 8 + field.get_bitfield_width() + 7) // 8
             file, line = _where(tree, field)
-            out.append(PlacedField(field.spelling, field.type.spelling, offset, max(size, 0), file, line))
+            out.append(PlacedField(_written(field), field.type.spelling, offset, max(size, 0), file, line))
+
+
+def _written(field: Any) -> str:
+    """The member's name as the source writes it: the preprocessor may rename it
+    (linux/types.h makes `rcu_head` `callback_head`), and asserts use the written name."""
+    loc = field.location
+    for token in field.get_tokens():
+        where = token.location
+        if where.line == loc.line and where.column == loc.column and token.spelling.isidentifier():
+            return str(token.spelling)
+    return str(field.spelling)
 
 
 def _decode(text: str) -> dict[str, Placed] | None:
