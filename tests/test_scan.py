@@ -73,11 +73,9 @@ def scanned(tree: Path, layouts: str, capsys: pytest.CaptureFixture[str]) -> dic
 
 
 def family(doc: dict[str, Any], name: str, file: str, host: str, mirror: str) -> dict[str, Any]:
-    (found,) = [
-        f
-        for f in doc["families"]
-        if (f["name"], f["file"], f["host"], f["mirror"]) == (name, file, host, mirror)
-    ]
+    families: list[dict[str, Any]] = doc["families"]
+    wanted = (name, file, host, mirror)
+    (found,) = [f for f in families if (f["name"], f["file"], f["host"], f["mirror"]) == wanted]
     return found
 
 
