@@ -24,8 +24,8 @@ from codegen.family.discover import families
 from codegen.family.model import Family
 from codegen.family.sites import Sites, file_sites, may_compare
 
-_FORMAT = "mirrorgen-scan-cache 1"
-Entry = tuple[int, int, str]  # size, mtime_ns, "" (no site) or the JSON of the file's sites
+_FORMAT = "mirrorgen-scan-cache 2"
+Entry = tuple[int, int, str, int]  # size, mtime_ns, "" (no site) or the JSON of its sites, crc32 of that
 Missed = tuple[str, int, int, str]  # a file read this time: path, size, mtime_ns, sites
 Part = tuple[str, list[Missed]]  # one unit's answer: cached paths (newline-joined), files read
 
@@ -47,12 +47,14 @@ def scan_tree(
     old = _load(cache_path)
     _CACHED = old  # forked workers inherit it: nothing to send
     new: dict[str, Entry] = {}
+    # Cold, the pool walks and reads; warm, walking is mostly stat, cheaper here than sent back.
+    units = [(str(tree), unit) for unit in _units(tree)] if not old else [(str(tree), "")]
     try:
-        for hits, missed in _map(_scan_unit, [(str(tree), unit) for unit in _units(tree)], jobs):
+        for hits, missed in _map(_scan_unit, units, jobs if not old else 1):
             for rel in hits.split("\n") if hits else ():
                 new[rel] = old[rel]
             for rel, size, mtime, payload in missed:
-                new[rel] = (size, mtime, payload)
+                new[rel] = (size, mtime, payload, _crc(payload))
                 stats.parsed += bool(payload)
             stats.read += len(missed)
     finally:
@@ -88,10 +90,12 @@ def _units(tree: Path) -> list[str]:
 
 
 def _scan_unit(job: tuple[str, str]) -> Part:
+    """One unit: "" alone is the whole tree, else see _units."""
     tree, unit = job
     hits: list[str] = []
     missed: list[Missed] = []
-    for rel, size, mtime in _walk(tree, unit.lstrip("/"), shallow=unit == "" or unit.startswith("/")):
+    shallow = unit.startswith("/") or (unit == "" and not _CACHED)
+    for rel, size, mtime in _walk(tree, unit.lstrip("/"), shallow):
         hit = _CACHED.get(rel)
         if hit is not None and hit[0] == size and hit[1] == mtime:
             hits.append(rel)
@@ -164,6 +168,10 @@ def _map(
         yield from pool.imap_unordered(fn, units)
 
 
+def _crc(payload: str) -> int:
+    return zlib.crc32(payload.encode()) if payload else 0
+
+
 def _load(path: Path) -> dict[str, Entry]:
     """The cached entries; a missing, foreign or damaged index is empty, and so is a damaged entry."""
     try:
@@ -179,20 +187,20 @@ def _load(path: Path) -> dict[str, Entry]:
         return {}
     if header != _header() or not isinstance(rows, dict):
         return {}
-    out: dict[str, Entry] = {}
-    for rel, row in rows.items():
-        if not (isinstance(row, tuple) and len(row) == 4):
-            continue
-        size, mtime, payload, crc = row
-        if payload and zlib.crc32(payload.encode()) != crc:
-            continue
-        out[rel] = (size, mtime, payload)
-    return out
+    bad = [rel for rel, row in rows.items() if not _sound(row)]
+    for rel in bad:
+        del rows[rel]
+    return rows
+
+
+def _sound(row: object) -> bool:
+    if not (type(row) is tuple and len(row) == 4):
+        return False
+    return not row[2] or (isinstance(row[2], str) and _crc(row[2]) == row[3])
 
 
 def _store(path: Path, entries: dict[str, Entry]) -> None:
-    rows = {rel: (*e, zlib.crc32(e[2].encode()) if e[2] else 0) for rel, e in entries.items()}
-    body = marshal.dumps((_header(), rows))
+    body = marshal.dumps((_header(), entries))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
