@@ -27,7 +27,7 @@ from codegen.family.sites import Sites, file_sites, may_compare
 _FORMAT = "mirrorgen-scan-cache 2"
 Entry = tuple[int, int, str, int]  # size, mtime_ns, "" (no site) or the JSON of its sites, crc32 of that
 Missed = tuple[str, int, int, str]  # a file read this time: path, size, mtime_ns, sites
-Part = tuple[str, list[Missed]]  # one unit's answer: cached paths (newline-joined), files read
+Part = tuple[int, list[Missed]]  # one unit's answer: files the cache answered, files read
 
 
 @dataclass
@@ -46,19 +46,20 @@ def scan_tree(
     cache_path = cache_file if cache_file is not None else default_cache(tree)
     old = _load(cache_path)
     _CACHED = old  # forked workers inherit it: nothing to send
-    new: dict[str, Entry] = {}
-    # Cold, the pool walks and reads; warm, walking is mostly stat, cheaper here than sent back.
-    units = [(str(tree), unit) for unit in _units(tree)] if not old else [(str(tree), "")]
+    units = [(str(tree), unit, False) for unit in _units(tree)]
     try:
-        for hits, missed in _map(_scan_unit, units, jobs if not old else 1):
-            for rel in hits.split("\n") if hits else ():
-                new[rel] = old[rel]
-            for rel, size, mtime, payload in missed:
-                new[rel] = (size, mtime, payload, _crc(payload))
-                stats.parsed += bool(payload)
-            stats.read += len(missed)
+        hits, missed = _gather(_map(_scan_unit, units, jobs))
+        if hits + sum(1 for m in missed if m[0] in old) != len(old):  # files went away: which?
+            names = _gather(_map(_scan_unit, [(t, u, True) for t, u, _ in units], jobs))[1]
+            new = {rel: old[rel] for rel, *_ in names if rel in old}
+        else:
+            new = dict(old)
     finally:
         _CACHED = {}
+    for rel, size, mtime, payload in missed:
+        new[rel] = (size, mtime, payload, _crc(payload))
+        stats.parsed += bool(payload)
+    stats.read = len(missed)
     stats.files = len(new)
     if stats.read or len(new) != len(old):
         _store(cache_path, new)
@@ -89,19 +90,30 @@ def _units(tree: Path) -> list[str]:
     return units
 
 
-def _scan_unit(job: tuple[str, str]) -> Part:
-    """One unit: "" alone is the whole tree, else see _units."""
-    tree, unit = job
-    hits: list[str] = []
+def _scan_unit(job: tuple[str, str, bool]) -> Part:
+    """One unit of _units: how many files the cache answers, and the others read.
+    With `names`, only the paths (as misses with nothing read): to find deleted files."""
+    tree, unit, names = job
+    hits = 0
     missed: list[Missed] = []
-    shallow = unit.startswith("/") or (unit == "" and not _CACHED)
-    for rel, size, mtime in _walk(tree, unit.lstrip("/"), shallow):
+    for rel, size, mtime in _walk(tree, unit.lstrip("/"), shallow=unit == "" or unit.startswith("/")):
         hit = _CACHED.get(rel)
-        if hit is not None and hit[0] == size and hit[1] == mtime:
-            hits.append(rel)
+        if names:
+            missed.append((rel, size, mtime, ""))
+        elif hit is not None and hit[0] == size and hit[1] == mtime:
+            hits += 1
         else:
             missed.append((rel, size, mtime, read_sites(os.path.join(tree, rel), size)))
-    return "\n".join(hits), missed
+    return hits, missed
+
+
+def _gather(parts: Iterator[Part]) -> tuple[int, list[Missed]]:
+    hits = 0
+    missed: list[Missed] = []
+    for count, more in parts:
+        hits += count
+        missed += more
+    return hits, missed
 
 
 def _walk(tree: str, top: str, shallow: bool) -> Iterator[tuple[str, int, int]]:
@@ -156,12 +168,12 @@ def read_sites(path: str, size: int) -> str:
 
 
 def _map(
-    fn: Callable[[tuple[str, str]], Part], units: list[tuple[str, str]], jobs: int | None
+    fn: Callable[[tuple[str, str, bool]], Part], units: list[tuple[str, str, bool]], jobs: int | None
 ) -> Iterator[Part]:
     import multiprocessing
 
     workers = jobs or os.cpu_count() or 1
-    if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers == 1 or len(units) < 16 or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(fn, units)
         return
     with multiprocessing.get_context("fork").Pool(workers) as pool:
