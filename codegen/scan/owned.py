@@ -28,7 +28,6 @@ def owners(tree: Path, spec_args: list[str]) -> list[Owner]:
     """
     from codegen.check.tree import check_tree
     from codegen.check.tree_specs import resolve_for_tree
-    from codegen.spec import load_spec
 
     try:
         spec_files = resolve_for_tree(spec_args, tree)
@@ -38,10 +37,23 @@ def owners(tree: Path, spec_args: list[str]) -> list[Owner]:
         return []
     out: list[Owner] = []
     for spec_file in spec_files:
-        spec = load_spec(spec_file.path, spec_file.display)
-        structs = {f"struct {spec.mirror.struct}"}
-        if spec.alias:
-            structs.add(f"struct {spec.alias.struct}")
+        file, structs = _owned(spec_file.path, spec_file.display)
         fresh = check_tree(tree, [spec_file]).exit_code == 0
-        out.append(Owner(spec_file.display, spec.target.file, frozenset(structs), fresh))
+        out.append(Owner(spec_file.display, file, frozenset(structs), fresh))
     return out
+
+
+def _owned(path: Path, display: str) -> tuple[str, list[str]]:
+    """The spec's header and structs, memoized by the spec's bytes (loading YAML costs ~0.2 s)."""
+    from codegen import memo
+    from codegen.spec import load_spec
+
+    key = memo.key("scan-owner", path.as_posix(), path.read_bytes())
+    recorded = memo.lookup(key)
+    if recorded is not None and "\n" in recorded:
+        file, *structs = recorded.split("\n")
+        return file, structs
+    spec = load_spec(path, display)
+    structs = [f"struct {spec.mirror.struct}"] + ([f"struct {spec.alias.struct}"] if spec.alias else [])
+    memo.store(key, "\n".join([spec.target.file, *structs]))
+    return spec.target.file, structs
