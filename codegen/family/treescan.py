@@ -223,7 +223,11 @@ def _store(path: Path, entries: dict[str, Entry]) -> None:
 
 
 def _header() -> str:
-    """The format and the reader's own code: a new mirrorgen reads every file again."""
+    """The format, the reader's own code and the grammar: a new mirrorgen or tree-sitter-c reads
+    every file again."""
+    import tree_sitter_c
+
     here = Path(__file__).parent
-    stamp = ",".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(here.glob("*.py")))
+    files = [*sorted(here.glob("*.py")), here.parent / "check" / "shape.py", Path(tree_sitter_c.__file__)]
+    stamp = ",".join(f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files)
     return f"{_FORMAT} {zlib.crc32(stamp.encode()):08x}"
