@@ -1,6 +1,6 @@
 """Say what differs between the text a spec produces and the text found, in kernel terms.
 
-Both sides are read into shapes (check.shape); each owned construct is
+Both sides are read into shapes (creader.shape); each owned construct is
 compared member by member, so a finding reads like
 "struct net_iov: anonymous struct lacks field 'dma_addr' present in struct netmem_desc".
 """

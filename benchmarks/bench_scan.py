@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""`mirrorgen scan --tree KDIR`, cold and repeated, against `grep -rn offsetof` over the same tree.
+
+Issue 14 targets, as ratios measured in the same rounds: a cold scan at most
+1.0x `grep -rn offsetof --include='*.[ch]' KDIR`, a repeated scan at most
+0.2x. Cold runs in an empty MIRRORGEN_CACHE (every file walked, read,
+prefiltered, the candidates parsed); repeated runs reuse the per-file cache.
+Both list the families (`--layouts none`); `--hazards` also times a repeated
+scan with the x86_64 hazards, its build directory and layouts already cached.
+The OS page cache is warm for every side alike (grep runs in the same rounds).
+
+    python benchmarks/bench_scan.py [--tree KDIR] [-n N] [--hazards]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from codegen.memo import cache_root  # noqa: E402
+
+GREP = "grep -rn offsetof --include='*.[ch]'"
+
+
+def empty_dir(path: Path) -> None:
+    for entry in path.iterdir():
+        shutil.rmtree(entry, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tree", type=Path, default=cache_root() / "kernels" / "sid")
+    parser.add_argument("-n", type=int, default=5)
+    parser.add_argument("--hazards", action="store_true", help="also time a repeated scan with hazards")
+    args = parser.parse_args()
+    tree = args.tree.resolve()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    scan = [sys.executable, "-m", "codegen", "scan", "--tree", str(tree), "--layouts", "none"]
+    with tempfile.TemporaryDirectory() as cold_dir, tempfile.TemporaryDirectory() as warm_dir:
+        cold, warm = Path(cold_dir), Path(warm_dir)
+        warm_env = {**env, "MIRRORGEN_CACHE": str(warm)}
+        subprocess.run(scan, env=warm_env, cwd=ROOT, check=True, capture_output=True)  # fills the cache
+        commands = {
+            GREP: (["grep", "-rn", "offsetof", "--include=*.[ch]", str(tree)], None),
+            "scan, cold": (scan, lambda: empty_dir(cold)),
+            "scan, repeated": (scan, None),
+        }
+        envs = {"scan, cold": {**env, "MIRRORGEN_CACHE": str(cold)}, "scan, repeated": warm_env}
+        if args.hazards:
+            hazards = [*scan[:-1], "x86_64"]
+            subprocess.run(hazards, env=warm_env, cwd=ROOT, check=False, capture_output=True)
+            commands["scan with x86_64 hazards, repeated"] = (hazards, None)
+            envs["scan with x86_64 hazards, repeated"] = warm_env
+        results = _rounds(commands, envs, env, args.n)
+    base = results[GREP][0]
+    print(f"{tree}, median of {args.n} interleaved rounds:")
+    for name, (wall, peak) in results.items():
+        print(f"  {name:40} {wall:7.3f} s  {wall / base:5.2f}x grep  peak RSS {peak / 1024:6.1f} MiB")
+    return 0
+
+
+Command = tuple[list[str], Callable[[], None] | None]
+
+
+def _rounds(
+    commands: dict[str, Command], envs: dict[str, dict[str, str]], env: dict[str, str], n: int
+) -> dict[str, tuple[float, int]]:
+    """Interleaved rounds (benchmarks/timing.py), each command under its own environment."""
+    import statistics
+
+    from benchmarks.timing import run
+
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    peaks: dict[str, list[int]] = {name: [] for name in commands}
+    for _ in range(n):
+        for name, (cmd, before) in commands.items():
+            if before is not None:
+                before()
+            wall, peak, code = run(cmd, ROOT, envs.get(name, env))
+            if code not in (0, 1):  # scan exits 1 when it finds hazards
+                raise SystemExit(f"{' '.join(cmd)} exited {code}")
+            walls[name].append(wall)
+            peaks[name].append(peak)
+    return {name: (statistics.median(walls[name]), max(peaks[name])) for name in commands}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

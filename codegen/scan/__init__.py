@@ -1,0 +1,1 @@
+"""`mirrorgen scan`: the families of a whole tree, their layouts, and the words nobody asserted."""

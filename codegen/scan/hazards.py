@@ -1,0 +1,159 @@
+"""Hazards of a family whose structs have a layout: what the hand-kept asserts leave open.
+
+- unasserted-word: a mirror field over a host word, at an offset no assert of
+  the family pins (nothing fails the build when the host word moves);
+- union-sibling: an asserted mirror field on a host word narrower than a
+  pointer that shares its storage, through a union, with a host field
+  another family asserts under that other name (ptdesc's __page_type on
+  page_type, folio's _mapcount on _mapcount). The pointer-sized words of
+  struct page are unions of per-use arms by design; a narrower union is read
+  under both names by generic code, so a mirror's write changes the other;
+- size-mismatch: an asserted pair whose two fields differ in size;
+- no-size-bound: a mirror of struct page with no `sizeof(mirror) <= ...` assert, so it can
+  outgrow the page (an alias of another mirror may extend it by design).
+
+Offsets are the mirror's own; past the host's size a field overlays the next
+host in an array of them (folio's page[1..3]).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from codegen.family.model import Family
+from codegen.report import Severity
+from codegen.scan.layouts import Placed, PlacedField
+
+RULES = {
+    "unasserted-word": "a mirror field overlays a host word that no assert pins",
+    "union-sibling": "a mirror field's host word shares storage with a union sibling another family asserts",
+    "size-mismatch": "an asserted pair of fields of different sizes",
+    "no-size-bound": "no assert bounds the mirror's size by its host's",
+}
+_SEVERITY: dict[str, Severity] = {
+    "unasserted-word": "error",
+    "union-sibling": "warning",
+    "size-mismatch": "warning",
+    "no-size-bound": "warning",
+}
+
+
+@dataclass
+class Hazard:
+    rule: str
+    file: str
+    line: int
+    family: str
+    mirror: str
+    field: str  # the mirror field ("" for the whole struct)
+    host_words: tuple[str, ...]  # the host fields concerned
+    message: str
+    abis: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def severity(self) -> Severity:
+        return _SEVERITY[self.rule]
+
+    @property
+    def key(self) -> str:
+        """What a baseline remembers: no line numbers, so moving code keeps it known."""
+        return f"{self.rule}|{self.family}|{self.mirror}|{self.field}|{','.join(self.host_words)}"
+
+    def text(self) -> str:
+        return f"{self.message} ({', '.join(self.abis)})" if self.abis else self.message
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "rule": self.rule, "severity": self.severity, "file": self.file, "line": self.line,
+            "family": self.family, "mirror": self.mirror, "field": self.field,
+            "host_words": list(self.host_words), "abis": self.abis, "message": self.message, "key": self.key,
+        }  # fmt: skip
+
+
+def family_hazards(
+    family: Family, host: Placed, mirror: Placed, abi: str, claims: dict[str, set[str]] | None = None
+) -> list[Hazard]:
+    """`claims`: host field -> the families that assert a mirror field on it (for union-sibling)."""
+    out: list[Hazard] = []
+    named = {f.name: f for f in mirror.fields}
+    asserted = family.asserted()
+    pinned = {named[name].offset for name in asserted if name in named}
+    for placed in mirror.fields:
+        if placed.type in (host.struct, mirror.struct) or placed.name in asserted or placed.offset in pinned:
+            continue  # a whole host struct (folio's page), or pinned by an assert at its offset
+        page, start = divmod(placed.offset, host.size)
+        words = host.overlapping(start, start + max(placed.size, 1))
+        if not words:
+            continue
+        names = tuple(dict.fromkeys(w.name for w in words))
+        where = f"{host.struct}[{page}]" if page else host.struct
+        out.append(Hazard(
+            "unasserted-word", placed.file, placed.line, family.name, mirror.struct, placed.name, names,
+            f"{mirror.struct}.{placed.name} (offset {placed.offset}, {placed.size} bytes) overlays "
+            f"{where}'s {', '.join(names)}, and no {family.name} assert pins it",
+        ))  # fmt: skip
+    out += _siblings(family, host, named, claims or {})
+    out += _size_mismatches(family, host, named)
+    if not family.size_bounds and host.struct == "struct page":  # an alias may extend its host (net_iov)
+        out.append(Hazard(
+            "no-size-bound", family.file, family.line, family.name, mirror.struct, "", (host.struct,),
+            f"no assert bounds sizeof({mirror.struct}) ({mirror.size} bytes) by {host.struct}",
+        ))  # fmt: skip
+    for hazard in out:
+        hazard.abis.append(abi)
+    return out
+
+
+def _siblings(
+    family: Family, host: Placed, named: dict[str, PlacedField], claims: dict[str, set[str]]
+) -> list[Hazard]:
+    out: list[Hazard] = []
+    host_named = {f.name: f for f in host.fields}
+    pointer = max((f.size for f in host.fields if f.type.endswith("*")), default=8)  # the ABI's word
+    seen: set[str] = set()
+    for pair in family.pairs:
+        mine, word = named.get(pair.mirror.field), host_named.get(pair.host.field)
+        if mine is None or word is None or mine.name in seen or pair.host.page or word.size >= pointer:
+            continue
+        seen.add(mine.name)
+        same = [w for w in host.overlapping(word.offset, word.offset + word.size)
+                if w.offset == word.offset and w.size == word.size and w.name != word.name]  # fmt: skip
+        others = sorted({w.name for w in same if claims.get(w.name, set()) - {family.name}})
+        if not others:
+            continue
+        by = sorted({f for name in others for f in claims[name] - {family.name}})
+        words = (word.name, *others)
+        out.append(Hazard(
+            "union-sibling", pair.file, pair.line, family.name, family.mirror, mine.name, words,
+            f"{family.mirror}.{mine.name} is asserted on {host.struct}.{word.name}, which shares storage "
+            f"with {', '.join(others)} through a union, asserted under that name by {', '.join(by)}",
+        ))  # fmt: skip
+    return out
+
+
+def _size_mismatches(family: Family, host: Placed, named: dict[str, PlacedField]) -> list[Hazard]:
+    out: list[Hazard] = []
+    host_named = {f.name: f for f in host.fields}
+    for pair in family.pairs:
+        mine = named.get(pair.mirror.field)
+        theirs = host_named.get(pair.host.field)
+        if mine is None or theirs is None or mine.size == theirs.size:
+            continue  # a name the preprocessor renames (rcu_head) or a member path: not compared
+        out.append(Hazard(
+            "size-mismatch", pair.file, pair.line, family.name, family.mirror, mine.name, (theirs.name,),
+            f"{family.name}({pair.host.field}, {pair.mirror.field}) asserts the offset of "
+            f"{family.mirror}.{mine.name} ({mine.size} bytes) against {host.struct}.{theirs.name} "
+            f"({theirs.size} bytes): only offsets are asserted, never sizes",
+        ))  # fmt: skip
+    return out
+
+
+def merge(found: list[Hazard]) -> list[Hazard]:
+    """One hazard per key, with every ABI it was found on, in file and line order."""
+    by_key: dict[str, Hazard] = {}
+    for hazard in found:
+        known = by_key.setdefault(hazard.key, hazard)
+        if known is not hazard:
+            known.abis += [a for a in hazard.abis if a not in known.abis]
+    return sorted(by_key.values(), key=lambda h: (h.file, h.line, h.rule, h.field))

@@ -1,0 +1,164 @@
+"""Family discovery on small C text written here (no kernel text): sites, families, the per-file
+cache, and scan's bad-input paths. The whole-tree tests are in test_scan.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from codegen.cli import main
+from codegen.family.discover import families
+from codegen.family.sites import file_sites, may_compare
+from codegen.family.treescan import scan_tree
+
+MACROS = b"""\
+struct host { unsigned long a; unsigned long b; int c; };
+struct copy { unsigned long x; unsigned long y; int z; };
+
+#define COPY_MATCH(h, m) \\
+\tstatic_assert(offsetof(struct host, h) == offsetof(struct copy, m))
+COPY_MATCH(a, x);
+COPY_MATCH(b, y);
+#ifdef CONFIG_Z
+COPY_MATCH(c, z);
+#endif
+#undef COPY_MATCH
+#define COPY_MATCH(h, m) \\
+\tstatic_assert(offsetof(struct copy, m) == offsetof(struct host, h) + 2 * sizeof(struct host))
+COPY_MATCH(a, x);
+static_assert(sizeof(struct copy) <= sizeof(struct host));
+#define ANY_MATCH(t1, f1, t2, f2) static_assert(offsetof(t1, f1) == offsetof(t2, f2))
+"""
+
+DIRECT = b"""\
+static_assert(offsetof(struct left, one) == offsetof(struct right, uno));
+static_assert(offsetof(struct left, two) == offsetof(struct right, dos));
+static_assert(offsetof(struct left, one) < offsetof(struct left, two));
+void f(void)
+{
+\tBUILD_BUG_ON(offsetof(struct left, one) != offsetof(union other, first));
+\tif (offsetof(struct left, one) == offsetof(struct right, uno))
+\t\treturn;
+}
+"""
+
+
+def test_a_macro_family_with_conditional_uses_redefinitions_and_a_size_bound() -> None:
+    (family,) = families({"mirror.h": file_sites(MACROS)})
+    assert (family.kind, family.name, family.host, family.mirror) == (
+        "macro",
+        "COPY_MATCH",
+        "struct host",
+        "struct copy",
+    )
+    assert [(d.line, d.params) for d in family.defines] == [(4, ("h", "m")), (12, ("h", "m"))]
+    pairs = [(p.line, p.host.field, p.mirror.field, p.host.page, p.condition) for p in family.pairs]
+    assert pairs == [
+        (6, "a", "x", 0, None),
+        (7, "b", "y", 0, None),
+        (9, "c", "z", 0, "#ifdef CONFIG_Z"),
+        (14, "a", "x", 2, None),  # operands reversed in the second define: still host first
+    ]
+    assert family.uses == 4 and family.files == ["mirror.h"]
+    assert [(b.line, b.bound) for b in family.size_bounds] == [(15, "sizeof(struct host)")]
+
+
+def test_plain_assert_lists_and_one_off_sites_group_by_struct_pair() -> None:
+    found = families({"a.c": file_sites(DIRECT)})
+    shown = sorted((f.name, f.host, f.mirror, [p.line for p in f.pairs]) for f in found)
+    # the `<` comparison and the `if` are not asserts; one struct with itself is no mirror
+    assert shown == [
+        ("BUILD_BUG_ON", "struct left", "union other", [6]),
+        ("static_assert", "struct left", "struct right", [1, 2]),
+    ]
+
+
+def test_the_prefilter_wants_two_offsetof_compared_in_one_statement() -> None:
+    assert may_compare(DIRECT) and may_compare(MACROS)
+    assert not may_compare(b"x = offsetof(struct a, b);\ny = offsetof(struct a, c) == 0;\n")
+    assert not may_compare(b"int offsetof_only_once == 1;")
+
+
+def write_tree(root: Path) -> Path:
+    (root / "include").mkdir(parents=True)
+    (root / "include" / "mirror.h").write_bytes(MACROS)
+    (root / "lib").mkdir()
+    (root / "lib" / "a.c").write_bytes(DIRECT)
+    (root / "lib" / "plain.c").write_bytes(b"int x = offsetof(struct a, b);\n")
+    (root / "lib" / "notes.txt").write_bytes(DIRECT)  # not .c/.h: never read
+    return root
+
+
+def test_a_repeated_scan_reads_only_what_changed(tmp_path: Path) -> None:
+    tree = write_tree(tmp_path / "tree")
+    cache = tmp_path / "cache.idx"
+    first, stats = scan_tree(tree, jobs=2, cache_file=cache)
+    assert (stats.files, stats.read, stats.parsed) == (3, 3, 2)
+    again, stats = scan_tree(tree, jobs=2, cache_file=cache)
+    assert (stats.files, stats.read) == (3, 0) and again == first
+    (tree / "lib" / "a.c").write_bytes(DIRECT + b"\n")  # a new size
+    _, stats = scan_tree(tree, jobs=1, cache_file=cache)
+    assert stats.read == 1
+    (tree / "lib" / "plain.c").unlink()
+    _, stats = scan_tree(tree, jobs=1, cache_file=cache)
+    assert (stats.files, stats.read) == (2, 0)
+
+
+def test_a_damaged_cache_is_a_miss_never_a_wrong_answer(tmp_path: Path) -> None:
+    tree = write_tree(tmp_path / "tree")
+    cache = tmp_path / "cache.idx"
+    first, _ = scan_tree(tree, cache_file=cache)
+    data = bytearray(cache.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    cache.write_bytes(bytes(data))
+    again, stats = scan_tree(tree, cache_file=cache)
+    assert stats.read == 3 and again == first
+    cache.write_bytes(b"not an index")
+    again, stats = scan_tree(tree, cache_file=cache)
+    assert stats.read == 3 and again == first
+    assert not list(tmp_path.glob(".cache.idx.*.tmp"))  # written by rename, nothing left over
+
+
+def scan(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["scan", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_small_tree_as_text_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tree = write_tree(tmp_path / "tree")
+    code, out, err = scan(capsys, "--tree", str(tree), "--layouts", "none")
+    assert code == 0 and err == ""
+    assert "include/mirror.h:4" in out and "COPY_MATCH" in out and "3 families in 3 files" in out
+    code, out, _ = scan(capsys, "--tree", str(tree), "--layouts", "none", "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc["command"] == "scan" and doc["hazards"] == []
+    (macro,) = [f for f in doc["families"] if f["kind"] == "macro"]
+    assert (macro["file"], macro["line"], macro["uses"], macro["owner"]) == ("include/mirror.h", 4, 4, None)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tree", "{missing}"], "{missing}:1:1: not a directory: give a kernel source tree\n"),
+        (["--tree", "{tree}", "--layouts", "vax"], "mirrorgen scan: error: --layouts takes 'none' or arches"),
+        (
+            ["--tree", "{tree}", "--baseline", "{bad}"],
+            "{bad}:1:2: not a scan baseline: Expecting property name",
+        ),
+        (["--tree", "{tree}", "--baseline", "{old}"], "{old}:1:1: not a scan baseline of version 1\n"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    tree = write_tree(tmp_path / "tree")
+    (tmp_path / "bad.json").write_text("{,}", encoding="utf-8")
+    (tmp_path / "old.json").write_text('{"version": 0, "hazards": []}', encoding="utf-8")
+    names = {"missing": str(tmp_path / "nope"), "tree": str(tree), "bad": str(tmp_path / "bad.json"),
+             "old": str(tmp_path / "old.json")}  # fmt: skip
+    code, out, err = scan(capsys, *(a.format(**names) for a in args))
+    assert code == 2 and out == ""
+    assert err.startswith(message.format(**names)) and err.count("\n") == 1
