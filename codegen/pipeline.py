@@ -18,7 +18,7 @@ from pathlib import Path
 from codegen import format as clang
 from codegen.errors import InputError
 from codegen.place import generated
-from codegen.place.tree import Plan, plan
+from codegen.place.tree import Rewrite, plan
 from codegen.place.tree_paths import read_input, style_file, target_path
 from codegen.render import render_regions
 from codegen.resources import clang_format_style
@@ -46,7 +46,7 @@ class TreeTarget:
     spec: Spec
     path: Path  # the header, symlinks resolved (what gets written)
     relative: str  # the header relative to the tree, as findings and diffs name it
-    plan: Plan
+    plan: Rewrite
 
 
 def plan_in_tree(root: Path, shown_tree: str, spec_file: SpecFile,

@@ -38,7 +38,7 @@ class Change:
 
 
 @dataclass
-class Plan:
+class Rewrite:
     header: bytes
     newline: bytes
     changes: list[Change] = field(default_factory=list)
@@ -71,12 +71,12 @@ def newline_of(header: bytes) -> bytes:
     return b"\r\n" if first > 0 and header[first - 1 : first] == b"\r" else b"\n"
 
 
-def plan(header: bytes, spec: Spec, expected: list[tuple[str, str]], shown: str) -> Plan:
+def plan(header: bytes, spec: Spec, expected: list[tuple[str, str]], shown: str) -> Rewrite:
     """The changes that make `header` hold exactly the `expected` (region, text) pairs."""
     anchors = scan(header)
     spans = locate(anchors, spec, shown)
     refuse_header_macros(anchors, spec, [(s.start, s.end) for s in spans.values() if s is not None], shown)
-    out = Plan(header, newline_of(header), overlaps=overlaps(spans, spec), shown=shown)
+    out = Rewrite(header, newline_of(header), overlaps=overlaps(spans, spec), shown=shown)
     if out.overlaps:
         return out
     wanted = {name: text.encode().replace(b"\n", out.newline) for name, text in expected}
