@@ -7,6 +7,7 @@ by scripts/fetch-vmlinux) and, where it exists, this machine's running kernel
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -132,3 +133,20 @@ def test_a_file_without_btf_is_a_usage_error(tmp_path: Path) -> None:
     elf_file = Path(sys.executable).resolve()
     proc = mirrorgen("verify", "--btf", str(elf_file), str(SEED))
     assert proc.returncode == 2 and "without a .BTF section" in proc.stderr
+
+
+def test_json_carries_the_side_by_side_table(vmlinux_sid: Path) -> None:
+    """--format json has every row of the table: each member as the spec and the kernel lay it out,
+    the compiled side equal to pahole's reading of the same kernel."""
+    proc = mirrorgen("verify", "--btf", str(vmlinux_sid), str(SEED), "--format", "json")
+    assert proc.returncode == 1
+    [spec] = json.loads(proc.stdout)["specs"]
+    tables = {t["struct"]: t for t in spec["structs"]}
+    assert set(tables) == {"netmem_desc", "net_iov"}
+    for name, table in tables.items():
+        compiled = [(f["name"], f["compiled"]["offset"], f["compiled"]["size"])
+                    for f in table["fields"] if f["compiled"]]  # fmt: skip
+        assert sorted(compiled) == sorted(pahole(vmlinux_sid, name)), name
+    owner = next(f for f in tables["net_iov"]["fields"] if f["name"] == "owner")
+    assert owner["spec"] == {"offset": 48, "size": 8} and owner["differs"] is True
+    assert tables["netmem_desc"]["size"] == {"spec": 48, "compiled": 48}

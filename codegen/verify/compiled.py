@@ -122,6 +122,7 @@ def _compare(
         findings.append(Finding(at.path, at.line, at.col, "btf-mismatch", "error", f"{text} in {source}"))
 
     records: dict[str, btf_format.Record] = {}
+    tables: list[dict[str, object]] = []
     for tag in [plan.mirror, plan.alias, plan.host]:
         if tag is None:
             continue
@@ -134,6 +135,7 @@ def _compare(
         if tag in records:
             rows = _rows(plan, layout, records[tag], differ)
             sections.append(_table(tag, abi, source, layout, records[tag], rows))
+            tables.append(_table_data(tag, layout, records[tag], rows))
     if plan.host in records:
         sections.append(_host(plan, structs, host, records[plan.host], differ))
     verdict = "FAILED" if findings else "ok"
@@ -145,8 +147,31 @@ def _compare(
     outcome.findings = findings
     outcome.exit_code = 1 if findings else 0
     outcome.sections = ["\n".join(sections), summary]
-    outcome.data["specs"] = [{"spec": spec_file.display, "btf": source, "abi": abi.name}]
+    outcome.data["specs"] = [{"spec": spec_file.display, "btf": source, "abi": abi.name, "structs": tables}]
     return outcome
+
+
+def _table_data(
+    tag: str, layout: StructLayout, record: btf_format.Record, rows: list[Row]
+) -> dict[str, object]:
+    """The side-by-side table for --format json: each member as the spec and the kernel lay it out."""
+    return {
+        "struct": tag,
+        "size": {"spec": layout.size, "compiled": record.size},
+        "fields": [
+            {
+                "name": row.name,
+                "spec": {"offset": row.spec.offset, "size": row.spec.size} if row.spec else None,
+                "compiled": _member(row.compiled) if row.compiled else None,
+                "differs": row.differs,
+            }
+            for row in rows
+        ],
+    }
+
+
+def _member(member: btf_format.Member) -> dict[str, object]:
+    return {"offset": member.offset, "size": member.size, "type": member.type}
 
 
 def _rows(plan: Plan, layout: StructLayout, record: btf_format.Record, differ: Differ) -> list[Row]:
