@@ -16,24 +16,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.timing import empty_dir, interleaved  # noqa: E402
 from codegen.memo import cache_root  # noqa: E402
 
 GREP = "grep -rn offsetof --include='*.[ch]'"
-
-
-def empty_dir(path: Path) -> None:
-    for entry in path.iterdir():
-        shutil.rmtree(entry, ignore_errors=True)
 
 
 def main() -> int:
@@ -60,37 +54,13 @@ def main() -> int:
             subprocess.run(hazards, env=warm_env, cwd=ROOT, check=False, capture_output=True)
             commands["scan with x86_64 hazards, repeated"] = (hazards, None)
             envs["scan with x86_64 hazards, repeated"] = warm_env
-        results = _rounds(commands, envs, env, args.n)
+        results = interleaved(commands, ROOT, env, args.n, envs, ok=(0, 1))  # scan exits 1 on hazards
     base = results[GREP][0]
     print(f"{tree}, median of {args.n} interleaved rounds:")
     for name, (wall, peak) in results.items():
         print(f"  {name:40} {wall:7.3f} s  {wall / base:5.2f}x grep  peak RSS {peak / 1024:6.1f} MiB")
     return 0
 
-
-Command = tuple[list[str], Callable[[], None] | None]
-
-
-def _rounds(
-    commands: dict[str, Command], envs: dict[str, dict[str, str]], env: dict[str, str], n: int
-) -> dict[str, tuple[float, int]]:
-    """Interleaved rounds (benchmarks/timing.py), each command under its own environment."""
-    import statistics
-
-    from benchmarks.timing import run
-
-    walls: dict[str, list[float]] = {name: [] for name in commands}
-    peaks: dict[str, list[int]] = {name: [] for name in commands}
-    for _ in range(n):
-        for name, (cmd, before) in commands.items():
-            if before is not None:
-                before()
-            wall, peak, code = run(cmd, ROOT, envs.get(name, env))
-            if code not in (0, 1):  # scan exits 1 when it finds hazards
-                raise SystemExit(f"{' '.join(cmd)} exited {code}")
-            walls[name].append(wall)
-            peaks[name].append(peak)
-    return {name: (statistics.median(walls[name]), max(peaks[name])) for name in commands}
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -22,15 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.timing import interleaved  # noqa: E402
+from benchmarks.timing import empty_dir, interleaved  # noqa: E402
 from codegen.memo import cache_root  # noqa: E402
 
 SPEC = "tests/specs/netmem-linux-7.2.yaml"
-
-
-def empty_dir(path: Path) -> None:
-    for entry in path.iterdir():
-        shutil.rmtree(entry, ignore_errors=True)
 
 
 def main() -> int:

@@ -37,19 +37,33 @@ def median_run(
 Command = tuple[list[str], Callable[[], None] | None]  # argv, and what to do before each run
 
 
+def empty_dir(path: Path) -> None:
+    """Remove what a cold run must not find (a cache), keeping the directory itself."""
+    import shutil
+
+    for entry in path.iterdir():
+        shutil.rmtree(entry, ignore_errors=True)
+
+
 def interleaved(
-    commands: dict[str, Command], cwd: Path, env: dict[str, str], n: int
+    commands: dict[str, Command],
+    cwd: Path,
+    env: dict[str, str],
+    n: int,
+    envs: dict[str, dict[str, str]] | None = None,
+    ok: tuple[int, ...] = (0,),
 ) -> dict[str, tuple[float, int]]:
     """Median wall seconds and max peak RSS KiB per command, over n rounds that run every
-    command once in order (a, b, c, a, b, c, ...), so a busy machine slows all alike."""
+    command once in order (a, b, c, a, b, c, ...), so a busy machine slows all alike.
+    `envs` gives some commands their own environment; an exit code outside `ok` aborts."""
     walls: dict[str, list[float]] = {name: [] for name in commands}
     peaks: dict[str, list[int]] = {name: [] for name in commands}
     for _ in range(n):
         for name, (cmd, before) in commands.items():
             if before is not None:
                 before()
-            wall, peak, code = run(cmd, cwd, env)
-            if code != 0:
+            wall, peak, code = run(cmd, cwd, (envs or {}).get(name, env))
+            if code not in ok:
                 raise SystemExit(f"{' '.join(cmd)} exited {code}")
             walls[name].append(wall)
             peaks[name].append(peak)
