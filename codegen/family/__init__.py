@@ -2,5 +2,5 @@
 
 model.py is the plain data (what `scan` reports and what spec v2 grows from);
 sites.py reads one C file's assert sites through the project's one C reader
-(creader.py); discover.py groups the sites of a whole tree into families.
+(codegen.creader); discover.py groups the sites of a whole tree into families.
 """
