@@ -42,6 +42,7 @@ def propose(repo: Path, decl: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, cwd=repo, capture_output=True, text=True, check=False)
 
 
+@pytest.mark.slow
 def test_every_listed_type_can_be_added(repo: Path) -> None:
     original = (repo / SPEC).read_bytes()
     for ctype in TYPES:

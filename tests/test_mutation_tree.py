@@ -159,6 +159,7 @@ def test_every_mutation_inside_the_regions_is_caught(
     assert not failures, f"{len(failures)} of {count} mutations:\n" + "\n".join(failures)
 
 
+@pytest.mark.slow
 def test_mutations_outside_the_regions_pass(
     checker: Checker, original: str, owners: dict[int, set[str]]
 ) -> None:

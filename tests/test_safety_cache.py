@@ -131,6 +131,7 @@ def _corrupt(rng: random.Random, files: list[Path]) -> str:
     return f"{kind} {target.name}"
 
 
+@pytest.mark.slow
 def test_a_poisoned_cache_changes_no_answer(
     tree_sid: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

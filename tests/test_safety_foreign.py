@@ -129,6 +129,7 @@ def _run_all(tree: Path, spec: Path, regions: list[tuple[str, str]],
     return kept, refused, failures
 
 
+@pytest.mark.slow
 def test_foreign_constructs_in_the_612_regions(tree_612: Path, tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     tree = _tree(tree_612, tmp_path)
@@ -139,6 +140,7 @@ def test_foreign_constructs_in_the_612_regions(tree_612: Path, tmp_path: Path,
     assert not failures, f"{len(failures)} of {kept + refused}:\n" + "\n".join(failures[:40])
 
 
+@pytest.mark.slow
 def test_foreign_constructs_in_the_72_regions(tree_sid: Path, tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     tree = _tree(tree_sid, tmp_path)

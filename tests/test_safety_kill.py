@@ -33,6 +33,7 @@ def _temps(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir() if ".mirrorgen-" in p.name and p.name.endswith(".tmp"))
 
 
+@pytest.mark.slow
 def test_kill_9_leaves_old_or_new_and_no_litter(tree_sid: Path, tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     (tree / HEADER).parent.mkdir(parents=True)

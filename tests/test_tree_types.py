@@ -43,6 +43,8 @@ def layout(tree: Path, arch_name: str) -> TreeLayout:
     return _cache[tree, arch_name]
 
 
+@pytest.mark.slow
+@pytest.mark.kbuild
 @pytest.mark.parametrize("arch_name", ARCH_NAMES)
 @pytest.mark.parametrize("which", ["6.12", "sid"])
 def test_the_hand_model_equals_the_trees_struct_page(
@@ -64,6 +66,8 @@ def test_the_hand_model_equals_the_trees_struct_page(
     assert compared >= len(model.fields) - 1
 
 
+@pytest.mark.slow
+@pytest.mark.kbuild
 def test_a_struct_only_the_tree_defines_has_its_real_size(
     tree_612: Path, tree_sid: Path, vmlinux_sid: Path
 ) -> None:
@@ -82,6 +86,8 @@ def test_a_struct_only_the_tree_defines_has_its_real_size(
         assert layout(tree, "x86_64").types["dma_addr_t"] == (8, 8)
 
 
+@pytest.mark.slow
+@pytest.mark.kbuild
 def test_verify_tree_resolves_a_struct_only_the_tree_defines(tree_612: Path, tmp_path: Path) -> None:
     """The 6.12 spec with a `struct page_pool_params_fast` member added to net_iov: unknown
     without a tree (exit 2 at its line), laid out from the tree with it, on each ABI."""
