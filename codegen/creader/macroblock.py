@@ -1,0 +1,139 @@
+"""A family's assert block in a C file, read line by line where C syntax says it is.
+
+The block runs from the first `#define MACRO(` to the last `#undef MACRO`
+(both found by the one C reader, `anchors.scan`), plus the size and alignment
+asserts on the mirror struct that follow it directly (also inside `#if`).
+Each line inside is classified; a line that is none of the block's constructs
+is "foreign" (a human's text the block does not own). Positions are bytes, so
+callers splice the file without decoding it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from codegen.creader.anchors import Anchors
+from codegen.creader.syntax import construct_at, starts_token
+
+_USE = re.compile(r"^(?P<name>\w+)\((?P<a>\w+), (?P<b>\w+)\);(?:(?P<sep>[ \t]+)(?P<comment>/\*.*\*/))?$")
+_COND = re.compile(r"^#(?P<kind>ifdef|ifndef|if|elif|else|endif)\b(?: (?P<expr>\S.*))?$")
+_BOUND = re.compile(r"^static_assert\((?:sizeof\(|IS_ALIGNED\(offsetof\()")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One logical line of the block: a `#define` spans its continuation lines."""
+
+    kind: str  # define, undef, use, cond, bound, blank, foreign
+    line: int  # 1-based, in the file
+    start: int  # byte offsets in the file, [start, end) without the newline
+    end: int
+    text: str  # as written (continuation lines joined by "\n")
+    args: tuple[str, ...] = ()  # use: (a, b); cond: (kind, expr)
+    sep: str = ""  # use: what separates a trailing comment from the `;`
+    comment: str = ""  # use: the trailing comment, the tree's text
+
+
+@dataclass
+class Block:
+    start: int
+    end: int
+    line: int
+    end_line: int
+    lines: list[Line] = field(default_factory=list)
+
+    def foreign(self) -> Line | None:
+        return next((x for x in self.lines if x.kind == "foreign"), None)
+
+
+def find_block(anchors: Anchors, macro: str, mirror: str) -> Block | None:
+    """The block of `macro` in the file, or None when it has no `#define` of it."""
+    defines = anchors.defines.get(macro) or []
+    if not defines:
+        return None
+    text = anchors.text
+    start = text.rfind(b"\n", 0, defines[0].start) + 1
+    undefs = [u for u in anchors.undefs.get(macro) or [] if u.start > start]
+    last = max([d.end for d in defines] + [u.end for u in undefs])
+    end = _line_end(text, last - 1 if text[last - 1 : last] == b"\n" else last)
+    block = Block(start, end, anchors.line_of(start), 0)
+    block.lines = _lines(anchors, macro, start, end)
+    block.lines += _bounds(anchors, mirror, end)
+    block.end = block.lines[-1].end
+    block.end_line = block.lines[-1].line + block.lines[-1].text.count("\n")
+    return block
+
+
+def _line_end(text: bytes, at: int) -> int:
+    end = text.find(b"\n", at)
+    end = len(text) if end < 0 else end
+    return end - 1 if end > 0 and text[end - 1 : end] == b"\r" else end
+
+
+def _logical(text: bytes, start: int) -> int:
+    """The end of the logical line at `start` (backslash continuations joined)."""
+    end = _line_end(text, start)
+    while end > start and text[end - 1 : end] == b"\\" and end < len(text):
+        end = _line_end(text, text.find(b"\n", end) + 1)
+    return end
+
+
+def _lines(anchors: Anchors, macro: str, start: int, end: int) -> list[Line]:
+    text, out, at = anchors.text, [], start
+    while at <= end and at < len(text):
+        stop = _logical(text, at)
+        out.append(_classify(anchors, macro, at, stop))
+        at = text.find(b"\n", stop) + 1 if text.find(b"\n", stop) >= 0 else len(text) + 1
+    return out
+
+
+def _classify(anchors: Anchors, macro: str, start: int, end: int) -> Line:
+    raw = anchors.text[start:end].decode("utf-8", "replace").replace("\r\n", "\n")
+    line = anchors.line_of(start)
+    if not raw.strip():
+        return Line("blank", line, start, end, raw)
+    if not starts_token(anchors.tree, start):
+        return Line("foreign", line, start, end, raw, ("text inside a comment or string",))
+    if raw.startswith(f"#define {macro}("):
+        return Line("define", line, start, end, raw)
+    if raw == f"#undef {macro}":
+        return Line("undef", line, start, end, raw)
+    use = _USE.match(raw)
+    if use and use["name"] == macro:
+        return Line("use", line, start, end, raw, (use["a"], use["b"]), use["sep"] or "", use["comment"] or "")
+    cond = _COND.match(raw)
+    if cond:
+        return Line("cond", line, start, end, raw, (cond["kind"], cond["expr"] or ""))
+    if _BOUND.match(raw) and raw.endswith(");"):
+        return Line("bound", line, start, end, raw)
+    return Line("foreign", line, start, end, raw, (construct_at(anchors.tree, start),))
+
+
+def _on(text: str, mirror: str) -> bool:
+    return f"sizeof(struct {mirror})" in text or f"offsetof(struct {mirror}," in text
+
+
+def _bounds(anchors: Anchors, mirror: str, end: int) -> list[Line]:
+    """The size/alignment asserts on `struct mirror` right after the block, with their `#if`s."""
+    text, taken, pending, at = anchors.text, [], [], end
+    depth = 0
+    while True:
+        nxt = text.find(b"\n", at)
+        if nxt < 0 or nxt + 1 >= len(text):
+            break
+        start = nxt + 1
+        stop = _logical(text, start)
+        line = _classify(anchors, "", start, stop)
+        if line.kind == "bound" and _on(line.text, mirror):
+            pending.append(line)
+        elif line.kind == "cond" and (line.args[0] in ("if", "ifdef", "ifndef") or depth):
+            depth += {"endif": -1}.get(line.args[0], 1 if line.args[0] in ("if", "ifdef", "ifndef") else 0)
+            pending.append(line)
+        else:
+            break
+        if depth == 0 and pending and pending[-1].kind != "cond" or (depth == 0 and line.args[:1] == ("endif",)):
+            taken += pending
+            pending = []
+        at = stop
+    return taken
