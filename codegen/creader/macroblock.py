@@ -137,3 +137,22 @@ def _bounds(anchors: Anchors, mirror: str, end: int) -> list[Line]:
             pending = []
         at = stop
     return taken
+
+
+_PAGE = re.compile(r"\+ (?:(\d+) \* )?sizeof\(")
+
+
+def kept_comments(block: Block | None) -> dict[tuple[int, str, str], str]:
+    """Each use's trailing comment as the tree has it, by (page[N] of its #define, host, mirror).
+
+    The text is the kernel's: a spec says only that it is there.
+    """
+    out: dict[tuple[int, str, str], str] = {}
+    page = 0
+    for line in block.lines if block is not None else []:
+        if line.kind == "define":
+            found = _PAGE.search(line.text)
+            page = (int(found[1]) if found[1] else 1) if found else 0
+        elif line.kind == "use" and line.comment:
+            out[(page, line.args[0], line.args[1])] = line.comment
+    return out

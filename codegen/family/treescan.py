@@ -231,6 +231,6 @@ def _header() -> str:
     import tree_sitter_c
 
     here = Path(__file__).parent
-    files = [*sorted(here.glob("*.py")), here.parent / "check" / "shape.py", Path(tree_sitter_c.__file__)]
+    files = [*sorted(here.glob("*.py")), *sorted((here.parent / "creader").glob("*.py")), Path(tree_sitter_c.__file__)]
     stamp = ",".join(f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files)
     return f"{_FORMAT} {zlib.crc32(stamp.encode()):08x}"
