@@ -11,9 +11,9 @@ callers splice the file without decoding it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from codegen.creader.anchors import Anchors
+from codegen.creader.anchors import Anchors, scan
 from codegen.creader.syntax import construct_at, starts_token
 
 _USE = re.compile(r"^(?P<name>\w+)\((?P<a>\w+), (?P<b>\w+)\);(?:(?P<sep>[ \t]+)(?P<comment>/\*.*\*/))?$")
@@ -48,7 +48,29 @@ class Block:
 
 
 def find_block(anchors: Anchors, macro: str, mirror: str) -> Block | None:
-    """The block of `macro` in the file, or None when it has no `#define` of it."""
+    """The block of `macro` in the file, or None when it has no `#define` of it.
+
+    Where kernel idioms above it made the parser swallow the `#define` into an
+    error, the text is read again from the `#define`'s line (a C token there,
+    not a comment), as scan's site reader does.
+    """
+    if anchors.defines.get(macro):
+        return _find(anchors, macro, mirror)
+    at = anchors.text.find(f"#define {macro}(".encode())
+    while at >= 0:
+        if (at == 0 or anchors.text[at - 1 : at] == b"\n") and starts_token(anchors.tree, at):
+            inner = _find(scan(anchors.text[at:]), macro, mirror)
+            return _shifted(inner, at, anchors.line_of(at) - 1) if inner else None
+        at = anchors.text.find(f"#define {macro}(".encode(), at + 1)
+    return None
+
+
+def _shifted(block: Block, by: int, lines: int) -> Block:
+    moved = [replace(x, start=x.start + by, end=x.end + by, line=x.line + lines) for x in block.lines]
+    return Block(block.start + by, block.end + by, block.line + lines, block.end_line + lines, moved)
+
+
+def _find(anchors: Anchors, macro: str, mirror: str) -> Block | None:
     defines = anchors.defines.get(macro) or []
     if not defines:
         return None
@@ -156,3 +178,39 @@ def kept_comments(block: Block | None) -> dict[tuple[int, str, str], str]:
         elif line.kind == "use" and line.comment:
             out[(page, line.args[0], line.args[1])] = line.comment
     return out
+
+
+def struct_end(anchors: Anchors, name: str) -> int | None:
+    """The byte offset just past `};` of the definition of `struct name`, or None.
+
+    Read again from its first line when the parser lost it (kernel idioms above it).
+    """
+    found = anchors.structs.get(name)
+    if found:
+        return found[-1].end
+    head = f"struct {name} {{".encode()
+    at = anchors.text.find(head)
+    while at >= 0:
+        if (at == 0 or anchors.text[at - 1 : at] == b"\n") and starts_token(anchors.tree, at):
+            again = scan(anchors.text[at:]).structs.get(name)
+            return at + again[0].end if again else None
+        at = anchors.text.find(head, at + 1)
+    return None
+
+
+def struct_ending_at(anchors: Anchors, line_start: int) -> str | None:
+    """The struct whose definition ends on the line that starts at `line_start`."""
+    stop = anchors.text.find(b"\n", line_start)
+    stop = len(anchors.text) if stop < 0 else stop
+    for name, pieces in anchors.structs.items():
+        if any(line_start <= p.end - 1 < stop + 1 for p in pieces):
+            return name
+    text = anchors.text
+    if text[line_start:stop].rstrip(b"\r") != b"};":
+        return None
+    heads = list(re.finditer(rb"^struct (\w+) \{\r?$", text[:line_start], re.M))
+    for head in reversed(heads):
+        name = head[1].decode()
+        end = struct_end(anchors, name)
+        return name if end is not None and line_start <= end - 1 < stop + 1 else None
+    return None

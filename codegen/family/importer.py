@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from codegen.creader.anchors import Anchors, scan
-from codegen.creader.macroblock import Block, find_block, kept_comments
+from codegen.creader.macroblock import Block, find_block, kept_comments, struct_ending_at
 from codegen.errors import BadUsage, InputError
 from codegen.family.blockspec import BlockReader
 from codegen.family.model import Family
@@ -109,7 +109,7 @@ def _after(anchors: Anchors, block: Block, shown: str) -> dict[str, Any] | None:
     if above.startswith(_INCLUDE) and above.endswith(b">"):
         out = {"include": above[len(_INCLUDE) : -1].decode()}
     else:
-        struct = next((n for n, ps in anchors.structs.items() if any(p.end_line == line for p in ps)), None)
+        struct = struct_ending_at(anchors, sum(len(x) + 1 for x in lines[: line - 1]))
         if struct is None:
             return None  # the spec then only keeps a block that is there; check says when it is gone
         out = {"struct": struct}
