@@ -164,6 +164,12 @@ def _bounds(anchors: Anchors, mirror: str, end: int) -> list[Line]:
 _PAGE = re.compile(r"\+ (?:(\d+) \* )?sizeof\(")
 
 
+def define_page(text: str) -> int:
+    """N of `+ N * sizeof(...)` in a #define's text (`+ sizeof(...)` is 1, none is 0)."""
+    found = _PAGE.search(text)
+    return (int(found[1]) if found[1] else 1) if found else 0
+
+
 def kept_comments(block: Block | None) -> dict[tuple[int, str, str], str]:
     """Each use's trailing comment as the tree has it, by (page[N] of its #define, host, mirror).
 
@@ -173,8 +179,7 @@ def kept_comments(block: Block | None) -> dict[tuple[int, str, str], str]:
     page = 0
     for line in block.lines if block is not None else []:
         if line.kind == "define":
-            found = _PAGE.search(line.text)
-            page = (int(found[1]) if found[1] else 1) if found else 0
+            page = define_page(line.text)
         elif line.kind == "use" and line.comment:
             out[(page, line.args[0], line.args[1])] = line.comment
     return out
