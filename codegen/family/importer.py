@@ -21,23 +21,23 @@ from codegen.family.model import Family
 _INCLUDE = b"#include <"
 
 
-def find_family(tree: Path, macro: str) -> Family:
+def find_family(tree: Path, macro: str, shown_tree: str) -> Family:
     from codegen.family.treescan import scan_tree
 
     found = [f for f in scan_tree(tree)[0] if f.kind == "macro" and f.name == macro]
     if not found:
-        raise BadUsage(f"no assert macro {macro} in {tree.as_posix()} (mirrorgen scan --tree lists them)")
+        raise BadUsage(f"no assert macro {macro} in {shown_tree} (mirrorgen scan --tree lists them)")
     if len(found) > 1 or len(found[0].files) > 1 or not found[0].defines:
         where = ", ".join(f.file for f in found)
         raise BadUsage(f"{macro} is defined in more than one place ({where}); spec version 2 takes one block")
     return found[0]
 
 
-def import_family(tree: Path, macro: str, name: str) -> str:
+def import_family(tree: Path, macro: str, name: str, shown_tree: str | None = None) -> str:
     """The YAML text of the spec for `macro`'s block in `tree`, proved against the tree's bytes."""
-    family = find_family(tree, macro)
+    family = find_family(tree, macro, shown_tree or tree.as_posix())
     relative = family.defines[0].file
-    shown = f"{tree.as_posix().rstrip('/')}/{relative}"
+    shown = f"{(shown_tree or tree.as_posix()).rstrip('/')}/{relative}"
     data = (tree / relative).read_bytes()
     anchors = scan(data)
     host, mirror = (_tag(family.host, shown), _tag(family.mirror, shown))
