@@ -14,7 +14,7 @@ from codegen.creader.anchors import scan
 from codegen.creader.macroblock import Block, define_page, find_block
 from codegen.spec.family_model import FamilySpec, Use
 
-_CONSTRUCT = {"define": "the #define", "undef": "the #undef", "use": "a use", "cond": "a conditional",
+_CONSTRUCT = {"define": "the #define", "fragment": "a #define body without its #define line", "undef": "the #undef", "use": "a use", "cond": "a conditional",
               "bound": "a size assert", "blank": "a blank line", "foreign": "text the spec does not make"}
 
 
@@ -87,11 +87,11 @@ def _renamed(spec: FamilySpec, page: int, use: Use, tree: list[_TreeUse], matche
             continue
         if t.mirror == use.mirror:
             matched.add(i)
-            return Said(t.line, f"renamed {spec.host} word: {spec.mirror}.{use.mirror}{_page(page)} sits on "
+            return Said(t.line, f"{spec.macro}: renamed {spec.host} word: {spec.mirror}.{use.mirror}{_page(page)} sits on "
                                 f"{spec.host} word '{t.host}' in the tree, '{use.host}' in the spec ({use.loc})")
         if t.host == use.host:
             matched.add(i)
-            return Said(t.line, f"renamed {spec.mirror} field: {spec.host} word '{use.host}'{_page(page)} is "
+            return Said(t.line, f"{spec.macro}: renamed {spec.mirror} field: {spec.host} word '{use.host}'{_page(page)} is "
                                 f"asserted on '{t.mirror}' in the tree, '{use.mirror}' in the spec ({use.loc})")
     return Said(1, f"{_name(spec, use.host, use.mirror)}{_page(page)} is missing from the tree ({use.loc})")
 

@@ -1,7 +1,7 @@
 """A family's assert block in a C file, read line by line where C syntax says it is.
 
 The block runs from the first `#define MACRO(` to the last `#undef MACRO`
-(both found by the one C reader, `anchors.scan`), plus the size and alignment
+(token starts the one C reader confirms), plus the size and alignment
 asserts on the mirror struct that follow it directly (also inside `#if`).
 Each line inside is classified; a line that is none of the block's constructs
 is "foreign" (a human's text the block does not own). Positions are bytes, so
@@ -11,13 +11,14 @@ callers splice the file without decoding it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from codegen.creader.anchors import Anchors, scan
 from codegen.creader.syntax import construct_at, starts_token
 
 _USE = re.compile(r"^(?P<name>\w+)\((?P<a>\w+), (?P<b>\w+)\);(?:(?P<sep>[ \t]+)(?P<comment>/\*.*\*/))?$")
 _COND = re.compile(r"^#(?P<kind>ifdef|ifndef|if|elif|else|endif)\b(?: (?P<expr>\S.*))?$")
+_FRAGMENT = re.compile(r"^(?:static_assert\(offsetof\(|offsetof\()")
 _BOUND = re.compile(r"^static_assert\((?:sizeof\(|IS_ALIGNED\(offsetof\()")
 
 
@@ -25,7 +26,7 @@ _BOUND = re.compile(r"^static_assert\((?:sizeof\(|IS_ALIGNED\(offsetof\()")
 class Line:
     """One logical line of the block: a `#define` spans its continuation lines."""
 
-    kind: str  # define, undef, use, cond, bound, blank, foreign
+    kind: str  # define, fragment (of a #define missing its first line), undef, use, cond, bound, blank, foreign
     line: int  # 1-based, in the file
     start: int  # byte offsets in the file, [start, end) without the newline
     end: int
@@ -48,43 +49,40 @@ class Block:
 
 
 def find_block(anchors: Anchors, macro: str, mirror: str) -> Block | None:
-    """The block of `macro` in the file, or None when it has no `#define` of it.
+    """The block of `macro` in the file, or None when nothing of it is there.
 
-    Where kernel idioms above it made the parser swallow the `#define` into an
-    error, the text is read again from the `#define`'s line (a C token there,
-    not a comment), as scan's site reader does.
+    It spans every `#define MACRO(`, use `MACRO(` and `#undef MACRO` that starts a
+    line and a C token (not inside a comment or string: the one C reader says),
+    from the first to the last, plus the remnant of a `#define` whose first line
+    is gone, and the size asserts after it. Token starts, not whole constructs:
+    kernel idioms above a block can make the parser swallow the `#define` into
+    an error node (sid's mm/slab.h), and a half-deleted block must still be found.
     """
-    if anchors.defines.get(macro):
-        return _find(anchors, macro, mirror)
-    at = anchors.text.find(f"#define {macro}(".encode())
-    while at >= 0:
-        if (at == 0 or anchors.text[at - 1 : at] == b"\n") and starts_token(anchors.tree, at):
-            inner = _find(scan(anchors.text[at:]), macro, mirror)
-            return _shifted(inner, at, anchors.line_of(at) - 1) if inner else None
-        at = anchors.text.find(f"#define {macro}(".encode(), at + 1)
-    return None
-
-
-def _shifted(block: Block, by: int, lines: int) -> Block:
-    moved = [replace(x, start=x.start + by, end=x.end + by, line=x.line + lines) for x in block.lines]
-    return Block(block.start + by, block.end + by, block.line + lines, block.end_line + lines, moved)
-
-
-def _find(anchors: Anchors, macro: str, mirror: str) -> Block | None:
-    defines = anchors.defines.get(macro) or []
-    if not defines:
-        return None
     text = anchors.text
-    start = text.rfind(b"\n", 0, defines[0].start) + 1
-    undefs = [u for u in anchors.undefs.get(macro) or [] if u.start > start]
-    last = max([d.end for d in defines] + [u.end for u in undefs])
-    end = _line_end(text, last - 1 if text[last - 1 : last] == b"\n" else last)
+    name = re.escape(macro.encode())
+    pattern = re.compile(rb"^(?:#define " + name + rb"\(|" + name + rb"\(|#undef " + name + rb"\b)", re.M)
+    starts = [m.start() for m in pattern.finditer(text) if starts_token(anchors.tree, m.start())]
+    if not starts:
+        return None
+    start = _remnant(text, starts[0])
+    end = _logical(text, starts[-1])
     block = Block(start, end, anchors.line_of(start), 0)
     block.lines = _lines(anchors, macro, start, end)
     block.lines += _bounds(anchors, mirror, end)
     block.end = block.lines[-1].end
     block.end_line = block.lines[-1].line + block.lines[-1].text.count("\n")
     return block
+
+
+def _remnant(text: bytes, start: int) -> int:
+    """Move `start` up over the body lines of a `#define` whose first line was deleted."""
+    while start > 0:
+        above = text.rfind(b"\n", 0, start - 1) + 1
+        line = text[above : start - 1].rstrip(b"\r")
+        if not line[:1].isspace() or not _FRAGMENT.match(line.strip().decode("utf-8", "replace")):
+            return start
+        start = above
+    return start
 
 
 def _line_end(text: bytes, at: int) -> int:
@@ -119,6 +117,8 @@ def _classify(anchors: Anchors, macro: str, start: int, end: int) -> Line:
         return Line("foreign", line, start, end, raw, ("text inside a comment or string",))
     if raw.startswith(f"#define {macro}("):
         return Line("define", line, start, end, raw)
+    if raw[:1].isspace() and _FRAGMENT.match(raw.strip()):
+        return Line("fragment", line, start, end, raw)
     if raw == f"#undef {macro}":
         return Line("undef", line, start, end, raw)
     use = _USE.match(raw)

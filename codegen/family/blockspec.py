@@ -37,6 +37,8 @@ class BlockReader:
         current: dict[str, Any] | None = None
         after_define = False
         for line in block.lines:
+            if line.kind == "fragment":
+                raise self.fail(line, "a #define body with no '#define' line above it")
             if line.kind == "foreign":
                 raise self.fail(line, f"{line.args[0] if line.args else 'this text'} inside the block")
             if line.kind == "blank":
