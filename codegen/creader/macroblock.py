@@ -68,21 +68,27 @@ def find_block(anchors: Anchors, macro: str, mirror: str) -> Block | None:
     end = _logical(text, starts[-1])
     block = Block(start, end, anchors.line_of(start), 0)
     block.lines = _lines(anchors, macro, start, end)
-    block.lines += _bounds(anchors, mirror, end)
+    block.lines += _bounds(anchors, mirror, end, _open(block.lines))
+    block.lines += _stray_endif(anchors, block.lines[-1].end)
     block.end = block.lines[-1].end
     block.end_line = block.lines[-1].line + block.lines[-1].text.count("\n")
     return block
 
 
 def _remnant(text: bytes, start: int) -> int:
-    """Move `start` up over the body lines of a `#define` whose first line was deleted."""
+    """Move `start` up over the body lines of a `#define` whose first line was deleted
+    (and the blank line a spec may put after a #define)."""
+    top = start
     while start > 0:
         above = text.rfind(b"\n", 0, start - 1) + 1
         line = text[above : start - 1].rstrip(b"\r")
+        if not line.strip() and top == start:
+            start = above  # a blank line: ours only if a remnant is above it
+            continue
         if not line[:1].isspace() or not _FRAGMENT.match(line.strip().decode("utf-8", "replace")):
-            return start
-        start = above
-    return start
+            return top
+        start = top = above
+    return top
 
 
 def _line_end(text: bytes, at: int) -> int:
@@ -113,7 +119,7 @@ def _classify(anchors: Anchors, macro: str, start: int, end: int) -> Line:
     line = anchors.line_of(start)
     if not raw.strip():
         return Line("blank", line, start, end, raw)
-    if not starts_token(anchors.tree, start):
+    if not starts_token(anchors.tree, start + len(raw) - len(raw.lstrip())):
         return Line("foreign", line, start, end, raw, ("text inside a comment or string",))
     if raw.startswith(f"#define {macro}("):
         return Line("define", line, start, end, raw)
@@ -136,28 +142,54 @@ def _on(text: str, mirror: str) -> bool:
     return f"sizeof(struct {mirror})" in text or f"offsetof(struct {mirror}," in text
 
 
-def _bounds(anchors: Anchors, mirror: str, end: int) -> list[Line]:
-    """The size/alignment asserts on `struct mirror` right after the block, with their `#if`s."""
-    text, taken, pending, at = anchors.text, [], [], end
+def _stray_endif(anchors: Anchors, end: int) -> list[Line]:
+    """An `#endif` right after the block that closes no `#if` in the file (a duplicated line):
+    not the block's, but not to be left unseen either."""
+    text = anchors.text
+    start = text.find(b"\n", end) + 1
+    if start <= 0 or not text.startswith(b"#endif", start):
+        return []
+    opened = len(re.findall(rb"^[ \t]*#[ \t]*if(?:n?def)?\b", text, re.M))
+    closed = len(re.findall(rb"^[ \t]*#[ \t]*endif\b", text, re.M))
+    if closed <= opened:
+        return []
+    stop = _line_end(text, start)
+    return [Line("foreign", anchors.line_of(start), start, stop, "#endif", ("an #endif that closes no #if",))]
+
+
+def _open(lines: list[Line]) -> int:
+    """How many #if the block's lines leave open (its #undef deleted: the #endif comes after)."""
     depth = 0
-    while True:
-        nxt = text.find(b"\n", at)
-        if nxt < 0 or nxt + 1 >= len(text):
-            break
-        start = nxt + 1
-        stop = _logical(text, start)
-        line = _classify(anchors, "", start, stop)
+    for line in lines:
+        if line.kind == "cond":
+            depth += {"ifdef": 1, "ifndef": 1, "if": 1, "endif": -1}.get(line.args[0], 0)
+    return max(depth, 0)
+
+
+def _bounds(anchors: Anchors, mirror: str, end: int, depth: int = 0) -> list[Line]:
+    """The size/alignment asserts on `struct mirror` right after the block, with their `#if`s
+    (and the `#endif`s of the `depth` #ifs the block left open)."""
+    text, taken, pending, at = anchors.text, [], [], end
+    inner = 0  # #ifs opened after the block: a bound inside one is ours once it is closed
+    while text.find(b"\n", at) >= 0 and text.find(b"\n", at) + 1 < len(text):
+        start = text.find(b"\n", at) + 1
+        at = _logical(text, start)
+        line = _classify(anchors, "", start, at)
+        kind = line.args[0] if line.kind == "cond" else ""
         if line.kind == "bound" and _on(line.text, mirror):
             pending.append(line)
-        elif line.kind == "cond" and (line.args[0] in ("if", "ifdef", "ifndef") or depth):
-            depth += {"endif": -1}.get(line.args[0], 1 if line.args[0] in ("if", "ifdef", "ifndef") else 0)
+        elif kind in ("if", "ifdef", "ifndef"):
+            inner += 1
+            pending.append(line)
+        elif kind and (inner or depth):
+            if kind == "endif":
+                inner, depth = (inner - 1, depth) if inner else (inner, depth - 1)
             pending.append(line)
         else:
             break
-        if depth == 0 and pending and pending[-1].kind != "cond" or (depth == 0 and line.args[:1] == ("endif",)):
+        if inner == 0:
             taken += pending
             pending = []
-        at = stop
     return taken
 
 
