@@ -143,18 +143,17 @@ def _on(text: str, mirror: str) -> bool:
 
 
 def _stray_endif(anchors: Anchors, end: int) -> list[Line]:
-    """An `#endif` right after the block that closes no `#if` in the file (a duplicated line):
-    not the block's, but not to be left unseen either."""
+    """An `#endif` right after the block when the file has more `#endif`s than `#if`s: the
+    remnant of the block's own `#if ... #endif` whose `#if` line went (or a duplicate), so
+    the block owns it; in a balanced file an `#endif` there closes someone else's `#if`."""
     text = anchors.text
     start = text.find(b"\n", end) + 1
     if start <= 0 or not text.startswith(b"#endif", start):
         return []
-    opened = len(re.findall(rb"^[ \t]*#[ \t]*if(?:n?def)?\b", text, re.M))
-    closed = len(re.findall(rb"^[ \t]*#[ \t]*endif\b", text, re.M))
-    if closed <= opened:
+    if _balance(text) >= 0:
         return []
     stop = _line_end(text, start)
-    return [Line("foreign", anchors.line_of(start), start, stop, "#endif", ("an #endif that closes no #if",))]
+    return [Line("cond", anchors.line_of(start), start, stop, "#endif", ("endif", ""))]
 
 
 def _open(lines: list[Line]) -> int:
@@ -190,7 +189,15 @@ def _bounds(anchors: Anchors, mirror: str, end: int, depth: int = 0) -> list[Lin
         if inner == 0:
             taken += pending
             pending = []
+    if pending and _balance(text) > 0:  # its #endif went: the #if and what it holds are the block's
+        taken += pending
     return taken
+
+
+def _balance(text: bytes) -> int:
+    """`#if`s minus `#endif`s in the file: not 0 where a line of a conditional was deleted."""
+    opened = len(re.findall(rb"^[ \t]*#[ \t]*if(?:n?def)?\b", text, re.M))
+    return opened - len(re.findall(rb"^[ \t]*#[ \t]*endif\b", text, re.M))
 
 
 _PAGE = re.compile(r"\+ (?:(\d+) \* )?sizeof\(")
