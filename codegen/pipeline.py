@@ -82,8 +82,8 @@ def family_plan(header: bytes, spec: FamilySpec, shown: str) -> Plan:
     from codegen.render import render_family
 
     if spec.clang_format:
-        raise InputError(spec.path, spec.loc.line, 1, "clang_format: true is not supported for a family's "
-                                                      "assert block yet (the mm families are not stable under it)")
+        raise InputError(spec.path, spec.loc.line, 1, "clang_format: true is not supported for a "
+                         "family's assert block yet (the mm families are not stable under it)")
     anchors = scan(header)
     block = find_block(anchors, spec.macro, spec.mirror)
     return plan_family(anchors, block, spec, render_family(spec, kept_comments(block)), shown)

@@ -112,13 +112,14 @@ def escaped(text: str, layout: Layout) -> str:
     out = []
     for line, width in zip(lines[:-1], widths[:-1], strict=True):
         if layout.escape == "tab-column":
-            pad = "\t" * (((layout.column - 1) - (width // 8) * 8 + 7) // 8) if width < layout.column - 1 else " "
+            stop = layout.column - 1  # 0-based column of the backslash
+            pad = "\t" * ((stop - (width // 8) * 8 + 7) // 8) if width < stop else " "
         elif layout.escape == "left":
             pad = " " * (max(widths[:-1]) + 1 - width)
         else:
             pad = " "
         out.append(f"{line}{pad}\\")
-    return "\n".join(out + [lines[-1]])
+    return "\n".join([*out, lines[-1]])
 
 
 def line_width(line: str) -> int:

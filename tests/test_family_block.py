@@ -27,8 +27,14 @@ from codegen.specfiles import resolve
 
 FAMILIES = {
     "6.12": ["FOLIO_MATCH", "TABLE_MATCH", "SLAB_MATCH", "NET_IOV_ASSERT_OFFSET"],
-    "sid": ["FOLIO_MATCH", "TABLE_MATCH", "SLAB_MATCH", "ZPDESC_MATCH", "IOPTDESC_MATCH",
-            "NETMEM_DESC_ASSERT_OFFSET"],
+    "sid": [
+        "FOLIO_MATCH",
+        "TABLE_MATCH",
+        "SLAB_MATCH",
+        "ZPDESC_MATCH",
+        "IOPTDESC_MATCH",
+        "NETMEM_DESC_ASSERT_OFFSET",
+    ],
 }
 CASES = [(tree, macro) for tree, macros in FAMILIES.items() for macro in macros]
 AROUND = 12  # lines on each side of the block mutated as "outside"
@@ -45,14 +51,18 @@ class Family:
         self.macro = macro
         self.spec = work / f"{macro.lower()}.yaml"
         self.spec.write_text(import_family(tree, macro, self.spec.stem))
-        self.relative = next(line.split(": ", 1)[1] for line in self.spec.read_text().splitlines()
-                             if line.startswith("file: "))
+        self.relative = next(
+            line.split(": ", 1)[1] for line in self.spec.read_text().splitlines() if line.startswith("file: ")
+        )
         self.root = work / "tree"
         self.target = self.root / self.relative
         self.target.parent.mkdir(parents=True)
         self.original = (tree / self.relative).read_bytes()
-        mirror = next(line.split(": ", 1)[1] for line in self.spec.read_text().splitlines()
-                      if line.startswith("mirror: "))
+        mirror = next(
+            line.split(": ", 1)[1]
+            for line in self.spec.read_text().splitlines()
+            if line.startswith("mirror: ")
+        )
         block = find_block(scan(self.original), macro, mirror)
         assert block is not None
         self.first, self.last = block.line - 1, block.end_line - 1  # 0-based, inclusive
@@ -117,34 +127,40 @@ def test_every_line_of_the_block_mutated_is_drift(family: Family) -> None:
 
 
 def test_lines_around_the_block_mutated_are_not_its_drift(family: Family) -> None:
-    around = [*range(max(family.first - AROUND, 0), family.first),
-              *range(family.last + 1, min(family.last + 1 + AROUND, len(family.lines)))]
+    around = [
+        *range(max(family.first - AROUND, 0), family.first),
+        *range(family.last + 1, min(family.last + 1 + AROUND, len(family.lines))),
+    ]
     for i, kind, data in _mutations(family, around):
         if any(t in family.lines[i] for t in (b"/*", b"*/", b"{", b"}")):
             continue  # changes which text is code (an open comment swallows the block)
         assert family.check(data)[0] == 0, f"{kind} line {i + 1}: {family.lines[i]!r}"
 
 
-def test_spec_of_72_against_612_names_renamed_page_words(tmp_path: Path, tree_612: Path,
-                                                           tree_sid: Path) -> None:
+def test_spec_of_72_against_612_names_renamed_page_words(
+    tmp_path: Path, tree_612: Path, tree_sid: Path
+) -> None:
     spec = tmp_path / "table.yaml"
     spec.write_text(import_family(tree_sid, "TABLE_MATCH", "table"))
     outcome = check_tree(tree_612, resolve([str(spec)]))
     messages = [f.message for f in outcome.findings]
     assert outcome.exit_code == 1
-    assert any("renamed page word" in m and "'compound_head' in the tree, 'compound_info' in the spec" in m
-               for m in messages), messages
+    assert any(
+        "renamed page word" in m and "'compound_head' in the tree, 'compound_info' in the spec" in m
+        for m in messages
+    ), messages
     assert any("'index' in the tree, '__folio_index' in the spec" in m for m in messages), messages
-    assert any("renamed ptdesc field" in m and "'__page_flags' in the tree, 'pt_flags'" in m
-               for m in messages), messages
+    assert any(
+        "renamed ptdesc field" in m and "'__page_flags' in the tree, 'pt_flags'" in m for m in messages
+    ), messages
 
 
 def _mutations(family: Family, lines: Iterator[int] | range | list[int]) -> Iterator[tuple[int, str, bytes]]:
     for i in lines:
         line = family.lines[i]
         yield i, "delete", family.without(i, i)
-        yield i, "duplicate", b"\n".join(family.lines[: i + 1] + [line] + family.lines[i + 1 :])
-        yield i, "change", b"\n".join(family.lines[:i] + [_changed(line)] + family.lines[i + 1 :])
+        yield i, "duplicate", b"\n".join([*family.lines[:i + 1], line, *family.lines[i + 1:]])
+        yield i, "change", b"\n".join([*family.lines[:i], _changed(line), *family.lines[i + 1:]])
 
 
 def _changed(line: bytes) -> bytes:
@@ -158,8 +174,10 @@ def _changed(line: bytes) -> bytes:
 
 
 def _strip_comments(data: bytes) -> bytes:
-    return b"\n".join(line.split(b"\t/*")[0].split(b" /*")[0] if line.lstrip()[:1] != b"/" and b"(" in line
-                      else line for line in data.split(b"\n"))
+    return b"\n".join(
+        line.split(b"\t/*")[0].split(b" /*")[0] if line.lstrip()[:1] != b"/" and b"(" in line else line
+        for line in data.split(b"\n")
+    )
 
 
 def test_import_refuses_what_the_form_cannot_say(tmp_path: Path, tree_sid: Path) -> None:

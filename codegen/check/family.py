@@ -14,8 +14,16 @@ from codegen.creader.anchors import scan
 from codegen.creader.macroblock import Block, define_page, find_block
 from codegen.spec.family_model import FamilySpec, Use
 
-_CONSTRUCT = {"define": "the #define", "fragment": "a #define body without its #define line", "undef": "the #undef", "use": "a use", "cond": "a conditional",
-              "bound": "a size assert", "blank": "a blank line", "foreign": "text the spec does not make"}
+_CONSTRUCT = {
+    "define": "the #define",
+    "fragment": "a #define body without its #define line",
+    "undef": "the #undef",
+    "use": "a use",
+    "cond": "a conditional",
+    "bound": "a size assert",
+    "blank": "a blank line",
+    "foreign": "text the spec does not make",
+}
 
 
 @dataclass(frozen=True)
@@ -66,17 +74,27 @@ def _uses(spec: FamilySpec, tree: list[_TreeUse]) -> list[Said]:
         if i is not None:
             matched.add(i)
             if tree[i].cond != cond:
-                said.append(Said(tree[i].line, f"{_name(spec, use.host, use.mirror)} is under "
-                                 f"{tree[i].cond or 'no #if'} in the tree; the spec puts it under "
-                                 f"{cond or 'no #if'} ({use.loc})"))
+                said.append(
+                    Said(
+                        tree[i].line,
+                        f"{_name(spec, use.host, use.mirror)} is under "
+                        f"{tree[i].cond or 'no #if'} in the tree; the spec puts it under "
+                        f"{cond or 'no #if'} ({use.loc})",
+                    )
+                )
     for page, use, _ in wanted:
         if (page, use.host, use.mirror) in by_key:
             continue
         said.append(_renamed(spec, page, use, tree, matched))
     for i, t in enumerate(tree):
         if i not in matched:
-            said.append(Said(t.line, f"{_name(spec, t.host, t.mirror)}{_page(t.page)} is in the tree "
-                                     f"but not in the spec ({spec.path})"))
+            said.append(
+                Said(
+                    t.line,
+                    f"{_name(spec, t.host, t.mirror)}{_page(t.page)} is in the tree "
+                    f"but not in the spec ({spec.path})",
+                )
+            )
             matched.add(i)
     return sorted(said, key=lambda s: s.line)
 
@@ -87,12 +105,18 @@ def _renamed(spec: FamilySpec, page: int, use: Use, tree: list[_TreeUse], matche
             continue
         if t.mirror == use.mirror:
             matched.add(i)
-            return Said(t.line, f"{spec.macro}: renamed {spec.host} word: {spec.mirror}.{use.mirror}{_page(page)} sits on "
-                                f"{spec.host} word '{t.host}' in the tree, '{use.host}' in the spec ({use.loc})")
+            return Said(
+                t.line,
+                f"{spec.macro}: renamed {spec.host} word: {spec.mirror}.{use.mirror}{_page(page)} sits on "
+                f"{spec.host} word '{t.host}' in the tree, '{use.host}' in the spec ({use.loc})",
+            )
         if t.host == use.host:
             matched.add(i)
-            return Said(t.line, f"{spec.macro}: renamed {spec.mirror} field: {spec.host} word '{use.host}'{_page(page)} is "
-                                f"asserted on '{t.mirror}' in the tree, '{use.mirror}' in the spec ({use.loc})")
+            return Said(
+                t.line,
+                f"{spec.macro}: renamed {spec.mirror} field: {spec.host} word '{use.host}'{_page(page)} is "
+                f"asserted on '{t.mirror}' in the tree, '{use.mirror}' in the spec ({use.loc})",
+            )
     return Said(1, f"{_name(spec, use.host, use.mirror)}{_page(page)} is missing from the tree ({use.loc})")
 
 
@@ -103,11 +127,21 @@ def _layout(spec: FamilySpec, expected: str, block: Block) -> list[Said]:
         index = line.line - block.line
         for k, row in enumerate(rows):
             if index + k >= len(want) or want[index + k] != row:
-                return [Said(line.line + k, f"{_CONSTRUCT[line.kind]} of the {spec.macro} block differs from "
-                                            f"what the spec makes: {_shown(want, index + k)} ({_layout_of(spec)})")]
+                return [
+                    Said(
+                        line.line + k,
+                        f"{_CONSTRUCT[line.kind]} of the {spec.macro} block differs from "
+                        f"what the spec makes: {_shown(want, index + k)} ({_layout_of(spec)})",
+                    )
+                ]
     if len(want) > block.end_line - block.line + 1:
-        return [Said(block.end_line, f"the {spec.macro} block ends before what the spec makes: "
-                                     f"{_shown(want, block.end_line - block.line + 1)}")]
+        return [
+            Said(
+                block.end_line,
+                f"the {spec.macro} block ends before what the spec makes: "
+                f"{_shown(want, block.end_line - block.line + 1)}",
+            )
+        ]
     return []
 
 
@@ -127,4 +161,3 @@ def _name(spec: FamilySpec, host: str, mirror: str) -> str:
 
 def _page(page: int) -> str:
     return f" (page[{page}])" if page else ""
-

@@ -14,9 +14,15 @@ from pathlib import Path
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tree", metavar="KDIR", required=True, help="the kernel tree to read")
-    parser.add_argument("--macro", metavar="NAME", required=True,
-                        help="the family's assert macro (FOLIO_MATCH, SLAB_MATCH, ...; `mirrorgen scan` lists them)")
-    parser.add_argument("-o", "--output", metavar="SPEC", help="write the spec here (default: standard output)")
+    parser.add_argument(
+        "--macro",
+        metavar="NAME",
+        required=True,
+        help="the family's assert macro (FOLIO_MATCH, SLAB_MATCH, ...; `mirrorgen scan` lists them)",
+    )
+    parser.add_argument(
+        "-o", "--output", metavar="SPEC", help="write the spec here (default: standard output)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

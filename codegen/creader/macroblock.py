@@ -26,7 +26,9 @@ _BOUND = re.compile(r"^static_assert\((?:sizeof\(|IS_ALIGNED\(offsetof\()")
 class Line:
     """One logical line of the block: a `#define` spans its continuation lines."""
 
-    kind: str  # define, fragment (of a #define missing its first line), undef, use, cond, bound, blank, foreign
+    kind: (
+        str  # define, fragment (of a #define missing its first line), undef, use, cond, bound, blank, foreign
+    )
     line: int  # 1-based, in the file
     start: int  # byte offsets in the file, [start, end) without the newline
     end: int
@@ -129,7 +131,9 @@ def _classify(anchors: Anchors, macro: str, start: int, end: int) -> Line:
         return Line("undef", line, start, end, raw)
     use = _USE.match(raw)
     if use and use["name"] == macro:
-        return Line("use", line, start, end, raw, (use["a"], use["b"]), use["sep"] or "", use["comment"] or "")
+        return Line(
+            "use", line, start, end, raw, (use["a"], use["b"]), use["sep"] or "", use["comment"] or ""
+        )
     cond = _COND.match(raw)
     if cond:
         return Line("cond", line, start, end, raw, (cond["kind"], cond["expr"] or ""))

@@ -15,10 +15,14 @@ from codegen.errors import InputError
 
 _DEFINE = re.compile(r"^#define (\w+)\((\w+), (\w+)\)([ \t]*)\\$")
 _OPERAND = re.compile(r"offsetof\(struct (\w+), (\w+)\)(?: \+ (?:(\d+) \* )?sizeof\(struct (\w+)\))?")
-_SIZE = re.compile(r"^static_assert\(sizeof\(((?:struct |union )?\w+)\) <= "
-                   r"(?:sizeof\(((?:struct |union )?\w+)\)|offsetof\(struct (\w+), (\w+)\))\);$")
-_ALIGNED = re.compile(r"^static_assert\(IS_ALIGNED\(offsetof\(struct (\w+), (\w+)\), "
-                      r"sizeof\(((?:struct |union )?\w+)\)\)\);$")
+_SIZE = re.compile(
+    r"^static_assert\(sizeof\(((?:struct |union )?\w+)\) <= "
+    r"(?:sizeof\(((?:struct |union )?\w+)\)|offsetof\(struct (\w+), (\w+)\))\);$"
+)
+_ALIGNED = re.compile(
+    r"^static_assert\(IS_ALIGNED\(offsetof\(struct (\w+), (\w+)\), "
+    r"sizeof\(((?:struct |union )?\w+)\)\)\);$"
+)
 
 
 class BlockReader:
@@ -27,7 +31,9 @@ class BlockReader:
         self.layout: dict[str, Any] | None = None
 
     def fail(self, line: Line, what: str) -> InputError:
-        return InputError(self.shown, line.line, 1, f"import cannot express {what} (spec version 2 has no form for it)")
+        return InputError(
+            self.shown, line.line, 1, f"import cannot express {what} (spec version 2 has no form for it)"
+        )
 
     def groups(self, block: Block) -> tuple[list[dict[str, Any]], list[Any]]:
         """The groups (define, uses, undef) and the bounds after them."""
@@ -105,9 +111,16 @@ class BlockReader:
             raise self.fail(line, "this #define's body (the form is one static_assert of two offsetof)")
         first, second = ops
         host_op, mirror_op = (first, second) if first[0] == self.host else (second, first)
-        if host_op[0] != self.host or mirror_op[0] != self.mirror or host_op[1:2] != (params[0],) \
-                or mirror_op[1:2] != (params[1],) or mirror_op[3]:
-            raise self.fail(line, "this #define's operands (host word first in the uses, page[N] on the host)")
+        if (
+            host_op[0] != self.host
+            or mirror_op[0] != self.mirror
+            or host_op[1:2] != (params[0],)
+            or mirror_op[1:2] != (params[1],)
+            or mirror_op[3]
+        ):
+            raise self.fail(
+                line, "this #define's operands (host word first in the uses, page[N] on the host)"
+            )
         group: dict[str, Any] = {"params": params}
         if first is mirror_op:
             group["order"] = "mirror-first"
@@ -131,7 +144,9 @@ class BlockReader:
         elif all(p and set(p) == {" "} for p in pads):
             layout = {"escape": "left"}
         else:
-            raise self.fail(line, "this #define's backslashes (tabs to a column, spaces to line up, or one space)")
+            raise self.fail(
+                line, "this #define's backslashes (tabs to a column, spaces to line up, or one space)"
+            )
         if self.layout is not None and self.layout["escape"] != layout["escape"]:
             raise self.fail(line, "a second #define laid out in another style")
         if self.layout is None:

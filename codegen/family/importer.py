@@ -47,8 +47,15 @@ def import_family(tree: Path, macro: str, name: str, shown_tree: str | None = No
     reader = BlockReader(shown, host, mirror)
     groups, bounds = reader.groups(block)
     assert reader.layout is not None  # a block starts with a #define
-    doc: dict[str, Any] = {"version": 2, "kind": "family", "file": relative, "macro": macro, "host": host,
-                           "mirror": mirror, "clang_format": False}
+    doc: dict[str, Any] = {
+        "version": 2,
+        "kind": "family",
+        "file": relative,
+        "macro": macro,
+        "host": host,
+        "mirror": mirror,
+        "clang_format": False,
+    }
     after = _after(anchors, block, shown)
     if after:
         doc["after"] = after
@@ -63,7 +70,9 @@ def import_family(tree: Path, macro: str, name: str, shown_tree: str | None = No
 def _tag(struct: str, shown: str) -> str:
     kind, _, tag = struct.partition(" ")
     if kind != "struct" or not tag:
-        raise InputError(shown, 1, 1, f"import cannot express '{struct}' (spec version 2 compares two structs)")
+        raise InputError(
+            shown, 1, 1, f"import cannot express '{struct}' (spec version 2 compares two structs)"
+        )
     return tag
 
 
@@ -71,8 +80,10 @@ def _dump(doc: dict[str, Any], macro: str, relative: str) -> str:
     import yaml
 
     body = yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, width=100)
-    return (f"# The {macro} assert block of {relative}, imported by `mirrorgen import`.\n"
-            "# Trailing comments on uses are kept from the tree; their text is the kernel's.\n" + body)
+    return (
+        f"# The {macro} assert block of {relative}, imported by `mirrorgen import`.\n"
+        "# Trailing comments on uses are kept from the tree; their text is the kernel's.\n" + body
+    )
 
 
 def _prove(text: str, name: str, data: bytes, block: Block, shown: str) -> None:
@@ -86,7 +97,12 @@ def _prove(text: str, name: str, data: bytes, block: Block, shown: str) -> None:
     have = data[block.start : block.end].decode("utf-8", "replace").replace("\r\n", "\n").split("\n")
     for i, (a, b) in enumerate(zip(want, have, strict=False)):
         if a != b:
-            raise InputError(shown, block.line + i, 1, f"import cannot reproduce this line byte for byte: {b.strip()[:60]!r}")
+            raise InputError(
+                shown,
+                block.line + i,
+                1,
+                f"import cannot reproduce this line byte for byte: {b.strip()[:60]!r}",
+            )
     if len(want) != len(have):
         line = block.line + min(len(want), len(have))
         raise InputError(shown, line, 1, "import cannot reproduce the block's length")

@@ -239,6 +239,7 @@ def _header() -> str:
     import tree_sitter_c
 
     here = Path(__file__).parent
-    files = [*sorted(here.glob("*.py")), *sorted((here.parent / "creader").glob("*.py")), Path(tree_sitter_c.__file__)]
+    reader = sorted((here.parent / "creader").glob("*.py"))
+    files = [*sorted(here.glob("*.py")), *reader, Path(tree_sitter_c.__file__)]
     stamp = ",".join(f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files)
     return f"{_FORMAT} {zlib.crc32(stamp.encode()):08x}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from codegen.creader.anchors import Anchors
 from codegen.creader.macroblock import Block, kept_comments, struct_end
-from codegen.place.tree import Change, Plan, newline_of
+from codegen.place.tree import Action, Change, Plan, newline_of
 from codegen.spec.family_model import FamilySpec
 
 REGION = "family"
@@ -29,12 +29,19 @@ def plan_family(anchors: Anchors, block: Block | None, spec: FamilySpec, text: s
         foreign = block.foreign()
         if foreign is not None:
             what = foreign.args[0] if foreign.args else "text"
-            out.foreign.append((foreign.line, f"the {label(spec)} holds {what}, which the spec does not generate; "
-                                              "move it out of the block or remove it"))
+            out.foreign.append(
+                (
+                    foreign.line,
+                    f"the {label(spec)} holds {what}, which the spec does not generate; "
+                    "move it out of the block or remove it",
+                )
+            )
             return out
         old = header[block.start : block.end]
-        action = "keep" if old == new else "replace"
-        out.changes.append(Change(REGION, label(spec), action, block.start, block.end, block.line, new, old, new))
+        action: Action = "keep" if old == new else "replace"
+        out.changes.append(
+            Change(REGION, label(spec), action, block.start, block.end, block.line, new, old, new)
+        )
         out.lost = _lost(spec, block)
         return out
     where = insertion(anchors, spec)
@@ -42,7 +49,9 @@ def plan_family(anchors: Anchors, block: Block | None, spec: FamilySpec, text: s
         out.unplaceable.append((label(spec), where))
     else:
         line = anchors.line_of(where)
-        out.changes.append(Change(REGION, label(spec), "insert", where, where, line, new, b"", new + out.newline))
+        out.changes.append(
+            Change(REGION, label(spec), "insert", where, where, line, new, b"", new + out.newline)
+        )
         out.lost = _lost(spec, None, line)
     return out
 
@@ -57,8 +66,13 @@ def _lost(spec: FamilySpec, block: Block | None, line: int = 0) -> list[tuple[in
         for use, _ in group.uses():
             if use.comment and (group.page, use.host, use.mirror) not in kept:
                 at = where.get((use.host, use.mirror), line or 1)
-                out.append((at, f"{spec.macro}({use.host}, {use.mirror}) has lost its trailing comment "
-                                f"({use.loc}); its text is the tree's: restore it from the tree's history"))
+                out.append(
+                    (
+                        at,
+                        f"{spec.macro}({use.host}, {use.mirror}) has lost its trailing comment "
+                        f"({use.loc}); its text is the tree's: restore it from the tree's history",
+                    )
+                )
     return out
 
 

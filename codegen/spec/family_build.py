@@ -8,7 +8,7 @@ duplicate uses, where the block goes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from codegen.errors import InputError
 from codegen.spec.build import _schema_error
@@ -17,6 +17,7 @@ from codegen.spec.family_model import (
     Bound,
     Branch,
     Conditional,
+    Directive,
     FamilySpec,
     Group,
     Indent,
@@ -63,16 +64,32 @@ class _Builder:
             raise self.fail(("file",), f"file '{path}' must be relative to the tree and stay inside it")
         groups = tuple(self.group(i, g) for i, g in enumerate(d["groups"]))
         bounds = tuple(self.bound_item(("bounds", i), b) for i, b in enumerate(d.get("bounds", [])))
-        return FamilySpec(self.doc.path, name, path, d["macro"], d["host"], d["mirror"], d["clang_format"],
-                          self.after(), self.layout(), groups, bounds, self.loc(()))
+        return FamilySpec(
+            self.doc.path,
+            name,
+            path,
+            d["macro"],
+            d["host"],
+            d["mirror"],
+            d["clang_format"],
+            self.after(),
+            self.layout(),
+            groups,
+            bounds,
+            self.loc(()),
+        )
 
     def layout(self) -> Layout:
         raw = self.data["layout"]
         escape = raw["escape"]
         if escape == "tab-column" and "column" not in raw:
-            raise self.fail(("layout",), "layout: escape 'tab-column' needs 'column' (where the backslashes go)")
+            raise self.fail(
+                ("layout",), "layout: escape 'tab-column' needs 'column' (where the backslashes go)"
+            )
         if escape != "tab-column" and "column" in raw:
-            raise self.fail(("layout", "column"), f"layout: 'column' goes only with escape 'tab-column', not '{escape}'")
+            raise self.fail(
+                ("layout", "column"), f"layout: 'column' goes only with escape 'tab-column', not '{escape}'"
+            )
         return Layout(escape, raw.get("column", 0), raw.get("blank_after_define", False))
 
     def after(self) -> After | None:
@@ -81,13 +98,17 @@ class _Builder:
             return None
         if ("struct" in raw) == ("include" in raw):
             raise self.fail(("after",), "after: name exactly one of 'struct' or 'include'")
-        return After(raw.get("struct"), raw.get("include"), raw.get("blank_lines", 0), raw.get("comment", False))
+        return After(
+            raw.get("struct"), raw.get("include"), raw.get("blank_lines", 0), raw.get("comment", False)
+        )
 
     def group(self, index: int, raw: dict[str, Any]) -> Group:
         key: PathKey = ("groups", index)
         params = tuple(raw["params"])
         if params[0] == params[1]:
-            raise self.fail((*key, "params"), f"params: '{params[0]}' twice; a use passes a host word and a mirror field")
+            raise self.fail(
+                (*key, "params"), f"params: '{params[0]}' twice; a use passes a host word and a mirror field"
+            )
         page = raw.get("page", 0)
         wrap = Indent(raw["wrap"]["tabs"], raw["wrap"]["spaces"]) if "wrap" in raw else None
         items = tuple(self.use_item((*key, "uses", i), page, u) for i, u in enumerate(raw["uses"]))
@@ -105,7 +126,9 @@ class _Builder:
         branch = self._branch_key(key)
         first = self.seen.setdefault((page, host, mirror, branch), where)
         if first is not where:
-            raise self.fail(key, f"duplicate use ({host}, {mirror}) for page[{page}] (first at line {first.line})")
+            raise self.fail(
+                key, f"duplicate use ({host}, {mirror}) for page[{page}] (first at line {first.line})"
+            )
         return Use(host, mirror, comment, where)
 
     @staticmethod
@@ -120,12 +143,14 @@ class _Builder:
             directive = next(d for d in _DIRECTIVES if d in raw)
             if (i == 0) != (directive in _OPENERS):
                 want = "#ifdef, #ifndef or #if" if i == 0 else "#elif or #else"
-                raise self.fail((*bkey, directive), f"branch {i + 1} of a conditional must be {want}, not #{directive}")
+                raise self.fail(
+                    (*bkey, directive), f"branch {i + 1} of a conditional must be {want}, not #{directive}"
+                )
             if out and out[-1].directive == "else":
                 raise self.fail((*bkey, directive), "nothing may follow #else in a conditional")
             expr = "" if directive == "else" else str(raw[directive])
             items = tuple(leaf((*bkey, "then", j), r) for j, r in enumerate(raw["then"]))
-            out.append(Branch(directive, expr, items))
+            out.append(Branch(cast(Directive, directive), expr, items))
         return Conditional(tuple(out), self.loc(key))
 
     def bound_item(self, key: PathKey, raw: dict[str, Any]) -> Bound | Conditional:
@@ -138,12 +163,17 @@ class _Builder:
         if "aligned" in raw:
             struct, member = raw["aligned"]
             if struct != self.data["mirror"]:
-                raise self.fail((*key, "aligned"), f"aligned: '{struct}' is not the mirror struct '{self.data['mirror']}'")
+                raise self.fail(
+                    (*key, "aligned"), f"aligned: '{struct}' is not the mirror struct '{self.data['mirror']}'"
+                )
             return Bound("aligned", member, raw["to"]["sizeof"], False, where)
         limit = raw["at_most"]
         if "offsetof" in limit:
             struct, member = limit["offsetof"]
             if struct != self.data["host"]:
-                raise self.fail((*key, "at_most"), f"at_most: offsetof '{struct}' is not the host struct '{self.data['host']}'")
+                raise self.fail(
+                    (*key, "at_most"),
+                    f"at_most: offsetof '{struct}' is not the host struct '{self.data['host']}'",
+                )
             return Bound("size", raw["sizeof"], member, True, where)
         return Bound("size", raw["sizeof"], limit["sizeof"], False, where)

@@ -39,8 +39,8 @@ def validator(source: Path = SCHEMA) -> Callable[[Any], Any]:
     if code is None:
         import json
 
-        source = fastjsonschema.compile_to_code(json.loads(schema))
-        code = compile(source, "<mirrorgen spec schema>", "exec")
+        python = fastjsonschema.compile_to_code(json.loads(schema))
+        code = compile(python, "<mirrorgen spec schema>", "exec")
         write_sealed(entry, context, marshal.dumps(code))
     namespace: dict[str, Any] = {}
     exec(code, namespace)  # the sealed or freshly compiled validator, never a stray entry
