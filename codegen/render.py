@@ -93,8 +93,10 @@ def render_family(spec: FamilySpec, kept: Mapping[tuple[int, str, str], str]) ->
     `kept` maps (page, host word, mirror field) to a use's trailing comment as the
     tree has it: that text is the kernel's, never the spec's.
     """
+    from codegen.creader.macroblock import kept_for
+
     def comment(page: int, use: Use) -> str:
-        return kept.get((page, use.host, use.mirror), "")
+        return kept_for(kept, page, use.host, use.mirror)
 
     text = environment().get_template("family_asserts.h.j2").render(spec=spec, kept=comment)
     return text.rstrip("\n")

@@ -196,3 +196,23 @@ def test_import_refuses_what_the_form_cannot_say(tmp_path: Path, tree_sid: Path)
     with pytest.raises(Exception) as caught:
         import_family(root, "ZPDESC_MATCH", "z")
     assert f"zpdesc.h:{line}:1: import cannot express" in str(caught.value)
+
+
+def test_spec_of_612_against_72_keeps_the_trees_comment_on_a_renamed_use(
+    tmp_path: Path, tree_612: Path, tree_sid: Path
+) -> None:
+    spec = tmp_path / "slab.yaml"
+    spec.write_text(import_family(tree_612, "SLAB_MATCH", "slab"))
+    outcome = check_tree(tree_sid, resolve([str(spec)]))
+    messages = [f.message for f in outcome.findings]
+    assert outcome.exit_code == 1
+    assert any("slab.slab_cache sits on page word 'compound_info' in the tree, 'compound_head'" in m
+               for m in messages), messages
+    assert any("'flags' in the tree, '__page_flags' in the spec" in m for m in messages), messages
+    assert not any("lost its trailing comment" in m for m in messages), messages
+    # apply would rewrite the renamed use and keep the tree's comment text after it
+    tree_line = next(x for x in (tree_sid / "mm/slab.h").read_bytes().split(b"\n")
+                     if x.startswith(b"SLAB_MATCH(compound_info, slab_cache);"))
+    comment = tree_line.split(b";", 1)[1]
+    assert comment.strip().startswith(b"/*")
+    assert f"+SLAB_MATCH(compound_head, slab_cache);{comment.decode()}" in outcome.diff

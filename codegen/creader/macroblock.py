@@ -11,6 +11,7 @@ callers splice the file without decoding it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from codegen.creader.anchors import Anchors, scan
@@ -213,10 +214,18 @@ def define_page(text: str) -> int:
     return (int(found[1]) if found[1] else 1) if found else 0
 
 
+def kept_for(kept: Mapping[tuple[int, str, str], str], page: int, host: str, mirror: str) -> str:
+    """The tree's trailing comment for this use: by both names, else by the mirror field or
+    the page word alone (a renamed use keeps its comment)."""
+    keys = ((page, host, mirror), (page, "", mirror), (page, host, ""))
+    return next((kept[k] for k in keys if kept.get(k)), "")
+
+
 def kept_comments(block: Block | None) -> dict[tuple[int, str, str], str]:
     """Each use's trailing comment as the tree has it, by (page[N] of its #define, host, mirror).
 
-    The text is the kernel's: a spec says only that it is there.
+    The text is the kernel's: a spec says only that it is there. Keys with "" for the
+    host or the mirror find it by one side alone (empty where that side is ambiguous).
     """
     out: dict[tuple[int, str, str], str] = {}
     page = 0
@@ -225,6 +234,9 @@ def kept_comments(block: Block | None) -> dict[tuple[int, str, str], str]:
             page = define_page(line.text)
         elif line.kind == "use" and line.comment:
             out[(page, line.args[0], line.args[1])] = line.comment
+            # Also by one side alone, so a renamed page word or field keeps the tree's comment.
+            for key in ((page, "", line.args[1]), (page, line.args[0], "")):
+                out[key] = line.comment if key not in out else ""
     return out
 
 

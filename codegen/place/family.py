@@ -9,7 +9,7 @@ line inside it that the spec does not generate is foreign: nothing is spliced
 from __future__ import annotations
 
 from codegen.creader.anchors import Anchors
-from codegen.creader.macroblock import Block, kept_comments, struct_end
+from codegen.creader.macroblock import Block, kept_comments, kept_for, struct_end
 from codegen.place.tree import Action, Change, Plan, newline_of
 from codegen.spec.family_model import FamilySpec
 
@@ -60,19 +60,18 @@ def _lost(spec: FamilySpec, block: Block | None, line: int = 0) -> list[tuple[in
     """Uses the spec says carry a trailing comment that the file no longer has: its text is the
     tree's, so neither apply nor the spec can bring it back."""
     kept = kept_comments(block)
-    where = {(ln.args[0], ln.args[1]): ln.line for ln in block.lines if ln.kind == "use"} if block else {}
+    uses = [ln for ln in block.lines if ln.kind == "use"] if block else []
     out = []
     for group in spec.groups:
         for use, _ in group.uses():
-            if use.comment and (group.page, use.host, use.mirror) not in kept:
-                at = where.get((use.host, use.mirror), line or 1)
-                out.append(
-                    (
-                        at,
-                        f"{spec.macro}({use.host}, {use.mirror}) has lost its trailing comment "
-                        f"({use.loc}); its text is the tree's: restore it from the tree's history",
-                    )
-                )
+            if not use.comment or kept_for(kept, group.page, use.host, use.mirror):
+                continue
+            found = [ln.line for ln in uses if ln.args == (use.host, use.mirror)]
+            if block is not None and not found:
+                continue  # the use itself differs: check says how, in kernel terms
+            why = (f"{spec.macro}({use.host}, {use.mirror}) has lost its trailing comment ({use.loc}); "
+                   "its text is the tree's: restore it from the tree's history")
+            out.append((found[0] if found else line or 1, why))
     return out
 
 
