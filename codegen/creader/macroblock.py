@@ -27,9 +27,8 @@ _BOUND = re.compile(r"^static_assert\((?:sizeof\(|IS_ALIGNED\(offsetof\()")
 class Line:
     """One logical line of the block: a `#define` spans its continuation lines."""
 
-    kind: (
-        str  # define, fragment (of a #define missing its first line), undef, use, cond, bound, blank, foreign
-    )
+    # define, fragment (of a #define missing its first line), undef, use, cond, bound, blank, foreign
+    kind: str
     line: int  # 1-based, in the file
     start: int  # byte offsets in the file, [start, end) without the newline
     end: int
