@@ -216,3 +216,18 @@ def test_spec_of_612_against_72_keeps_the_trees_comment_on_a_renamed_use(
     comment = tree_line.split(b";", 1)[1]
     assert comment.strip().startswith(b"/*")
     assert f"+SLAB_MATCH(compound_head, slab_cache);{comment.decode()}" in outcome.diff
+
+
+def test_apply_refuses_foreign_text_inside_the_block(
+    tmp_path: Path, tree_sid: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A declaration inside the block is a human's: check names it, apply writes nothing (exit 2)."""
+    family = Family(tree_sid, "ZPDESC_MATCH", tmp_path)
+    use = next(i for i in range(family.first, family.last + 1) if family.lines[i].startswith(b"ZPDESC_MATCH("))
+    data = b"\n".join([*family.lines[: use + 1], b"int stray;", *family.lines[use + 1 :]])
+    code, findings = family.check(data)
+    assert code == 1 and any("ZPDESC_MATCH block holds" in f for f in findings), findings
+    family.target.write_bytes(data)
+    assert main(["apply", "--tree", str(family.root), str(family.spec)]) == 2
+    assert f"{family.relative}:{use + 2}:1: the ZPDESC_MATCH block holds" in capsys.readouterr().err
+    assert family.target.read_bytes() == data
