@@ -223,7 +223,8 @@ def test_apply_refuses_foreign_text_inside_the_block(
 ) -> None:
     """A declaration inside the block is a human's: check names it, apply writes nothing (exit 2)."""
     family = Family(tree_sid, "ZPDESC_MATCH", tmp_path)
-    use = next(i for i in range(family.first, family.last + 1) if family.lines[i].startswith(b"ZPDESC_MATCH("))
+    block = range(family.first, family.last + 1)
+    use = next(i for i in block if family.lines[i].startswith(b"ZPDESC_MATCH("))
     data = b"\n".join([*family.lines[: use + 1], b"int stray;", *family.lines[use + 1 :]])
     code, findings = family.check(data)
     assert code == 1 and any("ZPDESC_MATCH block holds" in f for f in findings), findings
