@@ -159,8 +159,8 @@ def _mutations(family: Family, lines: Iterator[int] | range | list[int]) -> Iter
     for i in lines:
         line = family.lines[i]
         yield i, "delete", family.without(i, i)
-        yield i, "duplicate", b"\n".join([*family.lines[:i + 1], line, *family.lines[i + 1:]])
-        yield i, "change", b"\n".join([*family.lines[:i], _changed(line), *family.lines[i + 1:]])
+        yield i, "duplicate", b"\n".join([*family.lines[: i + 1], line, *family.lines[i + 1 :]])
+        yield i, "change", b"\n".join([*family.lines[:i], _changed(line), *family.lines[i + 1 :]])
 
 
 def _changed(line: bytes) -> bytes:
@@ -206,13 +206,18 @@ def test_spec_of_612_against_72_keeps_the_trees_comment_on_a_renamed_use(
     outcome = check_tree(tree_sid, resolve([str(spec)]))
     messages = [f.message for f in outcome.findings]
     assert outcome.exit_code == 1
-    assert any("slab.slab_cache sits on page word 'compound_info' in the tree, 'compound_head'" in m
-               for m in messages), messages
+    assert any(
+        "slab.slab_cache sits on page word 'compound_info' in the tree, 'compound_head'" in m
+        for m in messages
+    ), messages
     assert any("'flags' in the tree, '__page_flags' in the spec" in m for m in messages), messages
     assert not any("lost its trailing comment" in m for m in messages), messages
     # apply would rewrite the renamed use and keep the tree's comment text after it
-    tree_line = next(x for x in (tree_sid / "mm/slab.h").read_bytes().split(b"\n")
-                     if x.startswith(b"SLAB_MATCH(compound_info, slab_cache);"))
+    tree_line = next(
+        x
+        for x in (tree_sid / "mm/slab.h").read_bytes().split(b"\n")
+        if x.startswith(b"SLAB_MATCH(compound_info, slab_cache);")
+    )
     comment = tree_line.split(b";", 1)[1]
     assert comment.strip().startswith(b"/*")
     assert f"+SLAB_MATCH(compound_head, slab_cache);{comment.decode()}" in outcome.diff
