@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "kbuild": ("codegen.commands.kbuild", "build the kernel objects that check the asserts"),
     "propose": ("codegen.commands.propose", "classify a spec change and write a kernel patch"),
     "doctor": ("codegen.commands.doctor", "check the tools mirrorgen needs, say what to install"),
+    "import": ("codegen.commands.importing", "write a family spec from a kernel tree's assert block"),
     "scan": ("codegen.commands.scan", "list the mirror families of a kernel tree and their unasserted words"),
 }
 

@@ -22,7 +22,8 @@ from codegen.place.tree import Rewrite, plan
 from codegen.place.tree_paths import read_input, style_file, target_path
 from codegen.render import render_regions
 from codegen.resources import clang_format_style
-from codegen.spec import Spec, load_spec
+from codegen.spec import Spec, load_any, load_spec
+from codegen.spec.family_model import FamilySpec
 from codegen.specfiles import SpecFile
 
 
@@ -43,7 +44,7 @@ def expected_header(spec_file: SpecFile, out_dir: Path) -> tuple[Spec, str]:
 
 @dataclass(frozen=True)
 class TreeTarget:
-    spec: Spec
+    spec: Spec | FamilySpec
     path: Path  # the header, symlinks resolved (what gets written)
     relative: str  # the header relative to the tree, as findings and diffs name it
     plan: Rewrite
@@ -56,17 +57,36 @@ def plan_in_tree(root: Path, shown_tree: str, spec_file: SpecFile,
     `pending` holds headers already rewritten in memory (several specs for one
     header apply one after the other).
     """
-    spec = load_spec(spec_file.path, spec_file.display)
-    path = target_path(root, spec.target.file, shown_tree)
-    shown = f"{shown_tree.rstrip('/')}/{spec.target.file}"
+    spec = load_any(spec_file.path, spec_file.display)
+    relative = spec.file if isinstance(spec, FamilySpec) else spec.target.file
+    path = target_path(root, relative, shown_tree)
+    shown = f"{shown_tree.rstrip('/')}/{relative}"
     try:
         header = pending[path] if pending and path in pending else path.read_bytes()
     except OSError as exc:
         raise InputError(shown, 1, 1, f"cannot read the target file: {exc.strerror}") from None
+    if isinstance(spec, FamilySpec):
+        return TreeTarget(spec, path, relative, family_plan(header, spec, shown))
     style = style_file(root)
     style_bytes = read_input(style, style.as_posix(), "clang-format style") if style else b""
     regions = formatted_regions(spec, style.as_posix() if style else None, style_bytes)
     return TreeTarget(spec, path, spec.target.file, plan(header, spec, regions, shown))
+
+
+def family_plan(header: bytes, spec: FamilySpec, shown: str) -> Plan:
+    """A family's assert block (spec version 2): rendered in the committed style, never
+    clang-formatted (`clang_format: false`), with trailing comments kept from the tree."""
+    from codegen.creader.anchors import scan
+    from codegen.creader.macroblock import find_block, kept_comments
+    from codegen.place.family import plan_family
+    from codegen.render import render_family
+
+    if spec.clang_format:
+        raise InputError(spec.path, spec.loc.line, 1, "clang_format: true is not supported for a "
+                         "family's assert block yet (the mm families are not stable under it)")
+    anchors = scan(header)
+    block = find_block(anchors, spec.macro, spec.mirror)
+    return plan_family(anchors, block, spec, render_family(spec, kept_comments(block)), shown)
 
 
 @lru_cache(maxsize=16)

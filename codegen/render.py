@@ -9,9 +9,11 @@ of them and its own bytes. A corrupt, truncated or swapped entry is a miss.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 from jinja2.bccache import Bucket
@@ -19,6 +21,9 @@ from jinja2.bccache import Bucket
 from codegen.cachefiles import cache_root, read_sealed, write_sealed
 from codegen.resources import templates_dir
 from codegen.spec.model import Spec
+
+if TYPE_CHECKING:
+    from codegen.spec.family_model import FamilySpec, Layout, Use
 from codegen.spec.regions import ALIAS, ALIAS_ASSERTS, MIRROR, region_names
 
 _TEMPLATES = {MIRROR: "mirror.h.j2", ALIAS: "alias.h.j2", ALIAS_ASSERTS: "alias_asserts.h.j2"}
@@ -59,7 +64,7 @@ def environment() -> jinja2.Environment:
 
 @cache
 def _environment(bytecode_dir: Path) -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
         bytecode_cache=_SealedBytecodeCache(bytecode_dir),
         undefined=jinja2.StrictUndefined,
@@ -68,6 +73,8 @@ def _environment(bytecode_dir: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=False,
     )
+    env.filters["escaped"] = escaped
+    return env
 
 
 def render_regions(spec: Spec) -> list[Region]:
@@ -78,3 +85,47 @@ def render_regions(spec: Spec) -> list[Region]:
 
 def render(template: str, **context: object) -> str:
     return environment().get_template(template).render(context)
+
+
+def render_family(spec: FamilySpec, kept: Mapping[tuple[int, str, str], str]) -> str:
+    """A family's assert block (spec version 2) in the committed style, without a final newline.
+
+    `kept` maps (page, host word, mirror field) to a use's trailing comment as the
+    tree has it: that text is the kernel's, never the spec's.
+    """
+    from codegen.creader.macroblock import kept_for
+
+    def comment(page: int, use: Use) -> str:
+        return kept_for(kept, page, use.host, use.mirror)
+
+    text = environment().get_template("family_asserts.h.j2").render(spec=spec, kept=comment)
+    return text.rstrip("\n")
+
+
+def escaped(text: str, layout: Layout) -> str:
+    """A #define's lines joined with backslashes where the layout puts them.
+
+    tab-column: tabs up to `column` (tabs count 8); left: spaces up to one past the
+    widest line, as clang-format's AlignEscapedNewlines: Left; single: one space.
+    Whitespace only: the C text itself comes from the template.
+    """
+    lines = text.rstrip("\n").split("\n")
+    widths = [line_width(line) for line in lines]
+    out = []
+    for line, width in zip(lines[:-1], widths[:-1], strict=True):
+        if layout.escape == "tab-column":
+            stop = layout.column - 1  # 0-based column of the backslash
+            pad = "\t" * ((stop - (width // 8) * 8 + 7) // 8) if width < stop else " "
+        elif layout.escape == "left":
+            pad = " " * (max(widths[:-1]) + 1 - width)
+        else:
+            pad = " "
+        out.append(f"{line}{pad}\\")
+    return "\n".join([*out, lines[-1]])
+
+
+def line_width(line: str) -> int:
+    col = 0
+    for ch in line:
+        col = (col // 8 + 1) * 8 if ch == "\t" else col + 1
+    return col

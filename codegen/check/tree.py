@@ -86,6 +86,8 @@ def _check_one(root: Path, tree: Path, spec_file: SpecFile, key: str) -> Outcome
     outcome.diff = unified(_raw(plan.header), _raw(plan.result()), target.relative)
     for change in plan.edits:
         outcome.findings += _findings(target, change)
+    outcome.findings += [Finding(target.relative, line, 1, "kept-text-lost", "error", why)
+                         for line, why in plan.lost]
     for name, why in plan.unplaceable:
         outcome.findings.append(Finding(
             target.relative, 1, 1, "region-missing", "error",
@@ -97,12 +99,18 @@ def _check_one(root: Path, tree: Path, spec_file: SpecFile, key: str) -> Outcome
 def _findings(target: TreeTarget, change: Change) -> list[Finding]:
     from codegen.check.explain import explain, layout_reason
     from codegen.report import Finding
+    from codegen.spec.model import Spec
 
     spec, where = target.spec, target.relative
     name = change.label
     if change.action == "insert":
         return [Finding(where, change.line, 1, "region-missing", "error",
                         f"region {name} missing (spec: {spec.path})")]
+    if not isinstance(spec, Spec):
+        from codegen.check.family import explain_family
+
+        return [Finding(where, change.line + s.line - 1, 1, "tree-drift", "error", s.message)
+                for s in explain_family(spec, _text(change.new), change.old)]
     if change.action == "remove":
         return [Finding(where, change.line, 1, "region-extra", "error",
                         f"region {name} is in the header but the spec no longer has it ({spec.path})")]

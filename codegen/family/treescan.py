@@ -179,8 +179,16 @@ def _map(
     if workers == 1 or len(units) < 16 or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(fn, units)
         return
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_worker) as pool:
         yield from pool.imap_unordered(fn, units)
+
+
+def _quiet_worker() -> None:
+    """The pool ends its workers with SIGTERM: a worker dies quietly, not with the CLI's handler
+    (inherited through fork), which would print a traceback per worker."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _crc(payload: str) -> int:
@@ -231,7 +239,7 @@ def _header() -> str:
     import tree_sitter_c
 
     here = Path(__file__).parent
-    reader = here.parent / "creader"
-    files = [*sorted(here.glob("*.py")), *sorted(reader.glob("*.py")), Path(tree_sitter_c.__file__)]
+    reader = sorted((here.parent / "creader").glob("*.py"))
+    files = [*sorted(here.glob("*.py")), *reader, Path(tree_sitter_c.__file__)]
     stamp = ",".join(f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files)
     return f"{_FORMAT} {zlib.crc32(stamp.encode()):08x}"

@@ -45,11 +45,12 @@ class Rewrite:
     unplaceable: list[tuple[str, str]] = field(default_factory=list)  # (region label, why)
     overlaps: list[tuple[int, str]] = field(default_factory=list)  # (line, why): nothing can be spliced
     foreign: list[tuple[int, str]] = field(default_factory=list)  # (line, what): human text in a region
+    lost: list[tuple[int, str]] = field(default_factory=list)  # (line, what): the tree's text, gone
     shown: str = ""  # the header as messages name it
 
     @property
     def in_step(self) -> bool:
-        return not self.edits and not self.unplaceable and not self.overlaps and not self.foreign
+        return not (self.edits or self.unplaceable or self.overlaps or self.foreign or self.lost)
 
     @property
     def edits(self) -> list[Change]:

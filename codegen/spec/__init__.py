@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from codegen.spec.family_model import FamilySpec
     from codegen.spec.model import Spec
+    from codegen.spec.yamlload import Document
 
-__all__ = ["Spec", "load_spec", "parse_spec"]
+__all__ = ["Spec", "is_family", "load_any", "load_spec", "parse_spec"]
 
 
 def __getattr__(name: str) -> Any:
@@ -26,11 +28,43 @@ def __getattr__(name: str) -> Any:
 
 
 def load_spec(path: Path, display: str | None = None) -> Spec:
+    """A version-1 spec; a family spec (version 2) here is bad input for this command."""
     from codegen.spec.build import build
     from codegen.spec.yamlload import load
 
     shown = display or path.as_posix()
-    return build(load(path, shown), path.stem)
+    doc = load(path, shown)
+    if _version(doc) == 2:
+        line, col = doc.where(("version",))
+        raise _family_here(shown, line, col)
+    return build(doc, path.stem)
+
+
+def load_any(path: Path, display: str | None = None) -> Spec | FamilySpec:
+    """A spec of either version: `check --tree` and `apply` take both."""
+    from codegen.spec.build import build
+    from codegen.spec.family_build import build_family
+    from codegen.spec.yamlload import load
+
+    doc = load(path, display or path.as_posix())
+    return build_family(doc, path.stem) if _version(doc) == 2 else build(doc, path.stem)
+
+
+def is_family(spec: object) -> bool:
+    from codegen.spec.family_model import FamilySpec
+
+    return isinstance(spec, FamilySpec)
+
+
+def _version(doc: Document) -> object:
+    return doc.data.get("version") if isinstance(doc.data, dict) else None
+
+
+def _family_here(shown: str, line: int, col: int) -> Exception:
+    from codegen.errors import InputError
+
+    return InputError(shown, line, col, "a family spec (version 2) is read only by check --tree, "
+                                        "apply and import so far; this command takes version 1 specs")
 
 
 def parse_spec(raw: bytes, display: str, name: str) -> Spec:

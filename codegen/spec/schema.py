@@ -17,16 +17,18 @@ from typing import Any
 from codegen.cachefiles import cache_root, read_sealed, write_sealed
 
 SCHEMA = Path(__file__).resolve().parent / "schema.json"
+FAMILY_SCHEMA = SCHEMA.with_name("family_schema.json")  # spec version 2, `kind: family`
 
 
 @cache
-def validator() -> Callable[[Any], Any]:
+def validator(source: Path = SCHEMA) -> Callable[[Any], Any]:
     import fastjsonschema
 
-    schema = SCHEMA.read_bytes()
+    schema = source.read_bytes()
     tag = sys.implementation.cache_tag
     context = f"schema:{fastjsonschema.VERSION}:{tag}:" + schema.decode()
-    entry = cache_root() / "schema" / f"spec.{tag}"
+    stem = "spec" if source == SCHEMA else source.stem
+    entry = cache_root() / "schema" / f"{stem}.{tag}"
     payload = read_sealed(entry, context)
     code = None
     if payload is not None:
@@ -37,8 +39,8 @@ def validator() -> Callable[[Any], Any]:
     if code is None:
         import json
 
-        source = fastjsonschema.compile_to_code(json.loads(schema))
-        code = compile(source, "<mirrorgen spec schema>", "exec")
+        python = fastjsonschema.compile_to_code(json.loads(schema))
+        code = compile(python, "<mirrorgen spec schema>", "exec")
         write_sealed(entry, context, marshal.dumps(code))
     namespace: dict[str, Any] = {}
     exec(code, namespace)  # the sealed or freshly compiled validator, never a stray entry

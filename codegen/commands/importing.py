@@ -1,0 +1,42 @@
+"""`mirrorgen import --tree KDIR --macro NAME [-o SPEC]`: a family's assert block as a spec.
+
+The spec (version 2, `kind: family`) is proved before it is written: rendered
+back, it gives the block's exact bytes, so `check --tree KDIR SPEC` is exit 0
+at once. What the form cannot say is exit 2 naming the construct and its line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tree", metavar="KDIR", required=True, help="the kernel tree to read")
+    parser.add_argument(
+        "--macro",
+        metavar="NAME",
+        required=True,
+        help="the family's assert macro (FOLIO_MATCH, SLAB_MATCH, ...; `mirrorgen scan` lists them)",
+    )
+    parser.add_argument(
+        "-o", "--output", metavar="SPEC", help="write the spec here (default: standard output)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from codegen.family.importer import import_family
+    from codegen.place.tree_paths import tree_root
+
+    root = tree_root(Path(args.tree))
+    name = Path(args.output).stem if args.output else args.macro.lower()
+    text = import_family(root, args.macro, name, shown_tree=args.tree)
+    if not args.output:
+        sys.stdout.write(text)
+        return 0
+    from codegen.place.atomic import write_if_changed
+
+    state = "wrote" if write_if_changed(Path(args.output), text.encode()) else "unchanged"
+    print(f"{state} {args.output}", file=sys.stderr)
+    return 0

@@ -1,0 +1,143 @@
+"""`mirrorgen import`: a family's assert block in a real tree, written as a version-2 spec.
+
+The family is found by `scan` (family/treescan.py), its block by the one C
+reader (creader/macroblock.py), and the spec is proved before it is written:
+rendered back through the render stage, it must give the block's exact bytes,
+so `check --tree` is exit 0 at once. Anything else is an InputError naming the
+construct and its line, never a spec that silently differs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from codegen.creader.anchors import Anchors, scan
+from codegen.creader.macroblock import Block, find_block, kept_comments, struct_ending_at
+from codegen.errors import BadUsage, InputError
+from codegen.family.blockspec import BlockReader
+from codegen.family.model import Family
+
+_INCLUDE = b"#include <"
+
+
+def find_family(tree: Path, macro: str, shown_tree: str) -> Family:
+    from codegen.family.treescan import scan_tree
+
+    found = [f for f in scan_tree(tree)[0] if f.kind == "macro" and f.name == macro]
+    if not found:
+        raise BadUsage(f"no assert macro {macro} in {shown_tree} (mirrorgen scan --tree lists them)")
+    if len(found) > 1 or len(found[0].files) > 1 or not found[0].defines:
+        where = ", ".join(f.file for f in found)
+        raise BadUsage(f"{macro} is defined in more than one place ({where}); spec version 2 takes one block")
+    return found[0]
+
+
+def import_family(tree: Path, macro: str, name: str, shown_tree: str | None = None) -> str:
+    """The YAML text of the spec for `macro`'s block in `tree`, proved against the tree's bytes."""
+    family = find_family(tree, macro, shown_tree or tree.as_posix())
+    relative = family.defines[0].file
+    shown = f"{(shown_tree or tree.as_posix()).rstrip('/')}/{relative}"
+    data = (tree / relative).read_bytes()
+    anchors = scan(data)
+    host, mirror = (_tag(family.host, shown), _tag(family.mirror, shown))
+    block = find_block(anchors, macro, mirror)
+    if block is None:
+        raise InputError(shown, family.line, 1, f"no #define {macro}( found by C syntax")
+    reader = BlockReader(shown, host, mirror)
+    groups, bounds = reader.groups(block)
+    assert reader.layout is not None  # a block starts with a #define
+    doc: dict[str, Any] = {
+        "version": 2,
+        "kind": "family",
+        "file": relative,
+        "macro": macro,
+        "host": host,
+        "mirror": mirror,
+        "clang_format": False,
+    }
+    after = _after(anchors, block, shown)
+    if after:
+        doc["after"] = after
+    doc.update(layout=reader.layout, groups=groups)
+    if bounds:
+        doc["bounds"] = bounds
+    text = _dump(doc, macro, relative)
+    _prove(text, name, data, block, shown)
+    return text
+
+
+def _tag(struct: str, shown: str) -> str:
+    kind, _, tag = struct.partition(" ")
+    if kind != "struct" or not tag:
+        raise InputError(
+            shown, 1, 1, f"import cannot express '{struct}' (spec version 2 compares two structs)"
+        )
+    return tag
+
+
+def _dump(doc: dict[str, Any], macro: str, relative: str) -> str:
+    import yaml
+
+    body = yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, width=100)
+    return (
+        f"# The {macro} assert block of {relative}, imported by `mirrorgen import`.\n"
+        "# Trailing comments on uses are kept from the tree; their text is the kernel's.\n" + body
+    )
+
+
+def _prove(text: str, name: str, data: bytes, block: Block, shown: str) -> None:
+    """Render the spec and compare with the block: the first differing line is refused."""
+    from codegen.render import render_family
+    from codegen.spec.family_build import build_family
+    from codegen.spec.yamlload import loads
+
+    spec = build_family(loads(text.encode(), f"<import {name}>"), name)
+    want = render_family(spec, kept_comments(block)).split("\n")
+    have = data[block.start : block.end].decode("utf-8", "replace").replace("\r\n", "\n").split("\n")
+    for i, (a, b) in enumerate(zip(want, have, strict=False)):
+        if a != b:
+            raise InputError(
+                shown,
+                block.line + i,
+                1,
+                f"import cannot reproduce this line byte for byte: {b.strip()[:60]!r}",
+            )
+    if len(want) != len(have):
+        line = block.line + min(len(want), len(have))
+        raise InputError(shown, line, 1, "import cannot reproduce the block's length")
+
+
+def _after(anchors: Anchors, block: Block, shown: str) -> dict[str, Any] | None:
+    """What stands above the block: a struct's `};` or an `#include`, blank lines, maybe a comment."""
+    lines = anchors.text[: block.start].split(b"\n")[:-1]
+    comment = False
+    blanks = _blank_run(lines)
+    if blanks == 0 and lines and lines[-1].rstrip().endswith(b"*/"):
+        start = anchors.text.rfind(b"/*", 0, block.start)
+        lines = anchors.text[:start].split(b"\n")[:-1]
+        blanks, comment = _blank_run(lines), True
+    if len(lines) <= blanks:
+        return None
+    above = lines[-1 - blanks].rstrip(b"\r")
+    line = len(lines) - blanks
+    out: dict[str, Any]
+    if above.startswith(_INCLUDE) and above.endswith(b">"):
+        out = {"include": above[len(_INCLUDE) : -1].decode()}
+    else:
+        struct = struct_ending_at(anchors, sum(len(x) + 1 for x in lines[: line - 1]))
+        if struct is None:
+            return None  # the spec then only keeps a block that is there; check says when it is gone
+        out = {"struct": struct}
+    if blanks:
+        out["blank_lines"] = blanks
+    if comment:
+        out["comment"] = True
+    return out
+
+
+def _blank_run(lines: list[bytes]) -> int:
+    count = 0
+    while count < len(lines) and not lines[-1 - count].strip():
+        count += 1
+    return count
