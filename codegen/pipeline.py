@@ -73,7 +73,7 @@ def plan_in_tree(root: Path, shown_tree: str, spec_file: SpecFile,
     return TreeTarget(spec, path, spec.target.file, plan(header, spec, regions, shown))
 
 
-def family_plan(header: bytes, spec: FamilySpec, shown: str) -> Plan:
+def family_plan(header: bytes, spec: FamilySpec, shown: str) -> Rewrite:
     """A family's assert block (spec version 2): rendered in the committed style, never
     clang-formatted (`clang_format: false`), with trailing comments kept from the tree."""
     from codegen.creader.anchors import scan

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from codegen.creader.anchors import Anchors
 from codegen.creader.macroblock import Block, kept_comments, kept_for, struct_end
-from codegen.place.tree import Action, Change, Plan, newline_of
+from codegen.place.tree import Action, Change, Rewrite, newline_of
 from codegen.spec.family_model import FamilySpec
 
 REGION = "family"
@@ -20,10 +20,10 @@ def label(spec: FamilySpec) -> str:
     return f"{spec.macro} block"
 
 
-def plan_family(anchors: Anchors, block: Block | None, spec: FamilySpec, text: str, shown: str) -> Plan:
+def plan_family(anchors: Anchors, block: Block | None, spec: FamilySpec, text: str, shown: str) -> Rewrite:
     """The change that makes the file hold exactly `text` (the rendered block)."""
     header = anchors.text
-    out = Plan(header, newline_of(header), shown=shown)
+    out = Rewrite(header, newline_of(header), shown=shown)
     new = text.encode().replace(b"\n", out.newline)
     if block is not None:
         foreign = block.foreign()
