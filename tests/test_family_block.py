@@ -119,6 +119,7 @@ def test_apply_restores_each_deleted_line(family: Family) -> None:
         assert family.apply(family.without(i, i)) == family.original, f"line {i + 1} deleted"
 
 
+@pytest.mark.slow
 def test_every_line_of_the_block_mutated_is_drift(family: Family) -> None:
     for i, kind, data in _mutations(family, range(family.first, family.last + 1)):
         code, findings = family.check(data)
@@ -126,6 +127,7 @@ def test_every_line_of_the_block_mutated_is_drift(family: Family) -> None:
         assert any(family.macro in f for f in findings), f"{kind} line {i + 1}: {findings}"
 
 
+@pytest.mark.slow
 def test_lines_around_the_block_mutated_are_not_its_drift(family: Family) -> None:
     around = [
         *range(max(family.first - AROUND, 0), family.first),
