@@ -10,9 +10,18 @@ miss. Losing or damaging the cache costs time, never an answer.
 from __future__ import annotations
 
 import os
-from contextlib import suppress
-from hashlib import sha256
 from pathlib import Path
+
+# Imported by `check`'s fast path (through memo): sha256 from the builtin
+# module rather than hashlib, whose OpenSSL loading costs a few ms on every run.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from hashlib import sha256
+else:
+    try:
+        from _sha256 import sha256
+    except ImportError:  # pragma: no cover - other Pythons
+        from hashlib import sha256
 
 
 def cache_root() -> Path:
@@ -32,6 +41,8 @@ def store_file(path: Path, data: bytes) -> None:
         tmp.write_bytes(data)
         os.replace(tmp, path)
     except (OSError, ValueError):
+        from contextlib import suppress
+
         with suppress(OSError):
             tmp.unlink()
 
