@@ -44,6 +44,16 @@ def private_memo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield path
 
 
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the committed specs/ and generated/, as the working directory."""
+    shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    shutil.copytree(ROOT / "generated", tmp_path / "generated")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MIRRORGEN_CACHE", str(tmp_path / "cache"))
+    return tmp_path
+
+
 def unavailable(what: str) -> None:
     """Skip locally, fail under CI: CI must not pass without the real part."""
     if os.environ.get("CI") == "true":

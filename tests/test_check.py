@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,16 +13,6 @@ from codegen.cli import main
 from tests.conftest import ROOT
 
 SPEC = (ROOT / "specs" / "netmem.yaml").read_text(encoding="utf-8")
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the committed specs/ and generated/, as the working directory."""
-    shutil.copytree(ROOT / "specs", tmp_path / "specs")
-    shutil.copytree(ROOT / "generated", tmp_path / "generated")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MIRRORGEN_CACHE", str(tmp_path / "cache"))
-    return tmp_path
 
 
 def test_committed_tree_is_fresh() -> None:

@@ -35,15 +35,6 @@ def reseal(text: str) -> str:
     return _SUM.sub("sha256:" + hashlib.sha256(zeroed.encode()).hexdigest(), zeroed)
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(ROOT / "specs", tmp_path / "specs")
-    shutil.copytree(ROOT / "generated", tmp_path / "generated")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MIRRORGEN_CACHE", str(tmp_path / "cache"))
-    return tmp_path
-
-
 @dataclass(frozen=True)
 class Case:
     id: str
