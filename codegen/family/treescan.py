@@ -223,14 +223,10 @@ def _sound(row: object) -> bool:
 
 
 def _store(path: Path, entries: dict[str, Entry]) -> None:
+    from codegen.cachefiles import store_file  # atomic; a read-only cache only costs speed
+
     body = marshal.dumps((_header(), entries))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(sha256(body).digest() + body)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only cache only costs speed
+    store_file(path, sha256(body).digest() + body)
 
 
 def _header() -> str:

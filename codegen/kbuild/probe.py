@@ -7,7 +7,6 @@ external-module object, `make M=`) compiles them against the real header.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,14 +55,10 @@ def probe_source(model: HostModel, version: Version, arch: Arch) -> str:
 
 def write_probe(directory: Path, source: str) -> None:
     """Write the probe and its Kbuild file, touching nothing unchanged (make stays incremental)."""
-    directory.mkdir(parents=True, exist_ok=True)
+    from codegen.place.atomic import write_if_changed
+
     for name, text in ((SOURCE, source), ("Kbuild", f"obj-m := {OBJECT}\n")):
-        path = directory / name
-        if path.is_file() and path.read_text(encoding="utf-8") == text:
-            continue
-        tmp = path.with_name(f".{name}.{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        write_if_changed(directory / name, text.encode())
 
 
 def model_line(source: str, line: int) -> str | None:

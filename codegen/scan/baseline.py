@@ -7,7 +7,6 @@ field, host words; no line numbers, so moved code stays known).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from codegen.errors import InputError
@@ -38,14 +37,10 @@ def load(path: Path) -> set[str] | None:
 
 
 def write(path: Path, hazards: list[Hazard]) -> None:
-    """Atomically: a temp file beside it, then a rename; a missing directory is exit 2."""
+    """Atomically, never through a device or FIFO; a missing directory is exit 2."""
     if not path.parent.is_dir():
         raise InputError(path.as_posix(), 1, 1, f"cannot write the baseline: no directory {path.parent}")
     text = json.dumps({"version": VERSION, "hazards": sorted({h.key for h in hazards})}, indent=2) + "\n"
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(path.as_posix(), 1, 1, f"cannot write the baseline: {exc}") from None
+    from codegen.place.atomic import write_if_changed  # a regular file or a new path, atomically
+
+    write_if_changed(path, text.encode(), shown=path.as_posix())
