@@ -18,8 +18,10 @@ VERSION = 1
 def load(path: Path) -> set[str] | None:
     """The known keys, or None when the file does not exist (the run then writes it)."""
     shown = path.as_posix()
+    from codegen.place.reading import read_regular  # a FIFO or /dev/zero is refused, not read
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, shown).decode("utf-8")
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
