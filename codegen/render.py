@@ -24,6 +24,8 @@ from codegen.spec.model import Spec
 
 if TYPE_CHECKING:
     from codegen.spec.family_model import FamilySpec, Layout, Use
+    from codegen.spec.family_struct_model import StructSpec
+    from codegen.spec.model import Loc
 from codegen.spec.regions import ALIAS, ALIAS_ASSERTS, MIRROR, region_names
 
 _TEMPLATES = {MIRROR: "mirror.h.j2", ALIAS: "alias.h.j2", ALIAS_ASSERTS: "alias_asserts.h.j2"}
@@ -96,10 +98,74 @@ def render_family(spec: FamilySpec, kept: Mapping[tuple[int, str, str], str]) ->
     from codegen.creader.macroblock import kept_for
 
     def comment(page: int, use: Use) -> str:
-        return kept_for(kept, page, use.host, use.mirror)
+        return use.text if use.text is not None else kept_for(kept, page, use.host, use.mirror)
 
     text = environment().get_template("family_asserts.h.j2").render(spec=spec, kept=comment)
     return text.rstrip("\n")
+
+
+KEPT_PLACEHOLDER = "/* (text kept from the tree) */"
+
+
+def render_family_struct(spec: FamilySpec, kept: Mapping[str, str] | None = None,
+                         missing: list[Loc] | None = None) -> str:
+    """The family's mirror struct (its `struct:` section) as C text, comment above included,
+    without a final newline: what `apply` writes and what verify may compile.
+
+    Comment text the spec keeps from the tree comes from `kept` (creader.structbody.tree_prose);
+    where the tree has none, the text is a placeholder comment and its spec location is added
+    to `missing`. Without a `struct:` section: "".
+    """
+    from codegen.creader.structbody import prose_keys
+    from codegen.spec.family_struct_model import StructSpec
+
+    struct = spec.struct
+    if struct is None:
+        return ""
+    events = _prose_events(struct)
+    keys = {id(obj): key for (_, _, obj), key in zip(events, prose_keys([(k, n) for k, n, _ in events]),
+                                                     strict=True)}
+    tree = kept or {}
+
+    def prose(obj: object) -> str:
+        text = obj.comment if isinstance(obj, StructSpec) else getattr(obj, "text", None)
+        if text is not None:
+            return str(text)
+        found = tree.get(keys.get(id(obj), ""), "")
+        if not found and missing is not None:
+            missing.append(getattr(obj, "loc", struct.loc))
+        return found or KEPT_PLACEHOLDER
+
+    text = environment().get_template("family_struct.h.j2").render(struct=struct, prose=prose)
+    return text.rstrip("\n")
+
+
+def _prose_events(struct: StructSpec) -> list[tuple[str, str, object]]:
+    """(kind, name, item) in text order, named as creader.structbody.tree_prose names the tree's."""
+    from codegen.spec.family_struct_model import Aggregate, Comment, Conditional, Field
+
+    out: list[tuple[str, str, object]] = [("above", "", struct)] if struct.has_comment else []
+
+    def walk(members: tuple[object, ...]) -> None:
+        for m in members:
+            if isinstance(m, Field):
+                out.append(("field", m.label, m))
+                if m.trailing is not None:
+                    out.append(("trail", m.label, m.trailing))
+            elif isinstance(m, Comment):
+                out.append(("marker", m.marker, m) if m.marker else ("comment", "", m))
+            elif isinstance(m, Aggregate):
+                walk(m.members)
+            elif isinstance(m, Conditional):
+                for b in m.branches:
+                    if b.trailing is not None:
+                        out.append(("directive", f"#{b.directive} {b.expr}".strip(), b.trailing))
+                    walk(b.members)
+                if m.endif is not None:
+                    out.append(("directive", "#endif", m.endif))
+
+    walk(struct.members)
+    return out
 
 
 def escaped(text: str, layout: Layout) -> str:

@@ -158,7 +158,8 @@ class BlockReader:
             return [host, mirror]
         if line.sep not in ("\t", " "):
             raise self.fail(line, "what separates this use's trailing comment (one tab or one space)")
-        return {"host": host, "mirror": mirror, "comment": "tab" if line.sep == "\t" else "space"}
+        return {"host": host, "mirror": mirror, "comment": "tab" if line.sep == "\t" else "space",
+                "text": line.comment}
 
     def bound(self, line: Line) -> dict[str, Any]:
         size = _SIZE.match(line.text)

@@ -17,6 +17,8 @@ from codegen.creader.macroblock import Block, find_block, kept_comments, struct_
 from codegen.errors import BadUsage, InputError
 from codegen.family.blockspec import BlockReader
 from codegen.family.model import Family
+from codegen.family.structproof import prove_struct
+from codegen.family.structspec import ProseMode, locate_struct, struct_section
 
 _INCLUDE = b"#include <"
 
@@ -33,8 +35,10 @@ def find_family(tree: Path, macro: str, shown_tree: str) -> Family:
     return found[0]
 
 
-def import_family(tree: Path, macro: str, name: str, shown_tree: str | None = None) -> str:
-    """The YAML text of the spec for `macro`'s block in `tree`, proved against the tree's bytes."""
+def import_family(tree: Path, macro: str, name: str, shown_tree: str | None = None,
+                  prose: ProseMode = "inline") -> str:
+    """The YAML text of the spec for `macro`'s block and its mirror struct in `tree`, proved
+    against the tree's bytes. `prose`: comment text written into the spec, or kept from the tree."""
     family = find_family(tree, macro, shown_tree or tree.as_posix())
     relative = family.defines[0].file
     shown = f"{(shown_tree or tree.as_posix()).rstrip('/')}/{relative}"
@@ -47,6 +51,11 @@ def import_family(tree: Path, macro: str, name: str, shown_tree: str | None = No
     reader = BlockReader(shown, host, mirror)
     groups, bounds = reader.groups(block)
     assert reader.layout is not None  # a block starts with a #define
+    if prose == "kept":
+        _keep_use_comments(groups)
+    struct_file, struct_data = locate_struct(tree, relative, mirror, shown_tree or tree.as_posix())
+    struct_shown = f"{(shown_tree or tree.as_posix()).rstrip('/')}/{struct_file}"
+    struct = struct_section(struct_data, mirror, struct_file, relative, struct_shown, prose)
     doc: dict[str, Any] = {
         "version": 2,
         "kind": "family",
@@ -62,9 +71,25 @@ def import_family(tree: Path, macro: str, name: str, shown_tree: str | None = No
     doc.update(layout=reader.layout, groups=groups)
     if bounds:
         doc["bounds"] = bounds
-    text = _dump(doc, macro, relative)
+    doc["struct"] = struct
+    text = _dump(doc, macro, relative, prose)
     _prove(text, name, data, block, shown)
+    prove_struct(text, name, struct_data, struct_shown)
     return text
+
+
+def _keep_use_comments(groups: list[dict[str, Any]]) -> None:
+    """`--prose kept`: a use records that it has a trailing comment, not the text."""
+    def strip(items: list[Any]) -> None:
+        for item in items:
+            if isinstance(item, dict) and "conditional" in item:
+                for branch in item["conditional"]:
+                    strip(branch["then"])
+            elif isinstance(item, dict):
+                item.pop("text", None)
+
+    for group in groups:
+        strip(group["uses"])
 
 
 def _tag(struct: str, shown: str) -> str:
@@ -76,13 +101,22 @@ def _tag(struct: str, shown: str) -> str:
     return tag
 
 
-def _dump(doc: dict[str, Any], macro: str, relative: str) -> str:
+def _dump(doc: dict[str, Any], macro: str, relative: str, prose: ProseMode) -> str:
     import yaml
 
-    body = yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, width=100)
+    class Dumper(yaml.SafeDumper):
+        """Multi-line comment text as a literal block, so the spec reads like the comment."""
+
+    def text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+    Dumper.add_representer(str, text)
+    body = yaml.dump(doc, Dumper=Dumper, sort_keys=False, default_flow_style=None, width=100)
+    said = ("Comments marked 'kept' are kept from the tree" if prose == "kept" else
+            "Comment text is the kernel's, copied from the tree for this local spec")
     return (
-        f"# The {macro} assert block of {relative}, imported by `mirrorgen import`.\n"
-        "# Trailing comments on uses are kept from the tree; their text is the kernel's.\n" + body
+        f"# The {macro} assert block of {relative} and its struct, imported by `mirrorgen import`.\n"
+        f"# {said}.\n" + body
     )
 
 

@@ -30,6 +30,7 @@ from codegen.spec.yamlload import Document, PathKey
 
 _OPENERS = ("ifdef", "ifndef", "if")
 _DIRECTIVES = ("ifdef", "ifndef", "if", "elif", "else")
+_ANCHORS = ("struct", "include", "define", "undef", "typedef")
 
 
 def build_family(doc: Document, name: str) -> FamilySpec:
@@ -40,8 +41,21 @@ def build_family(doc: Document, name: str) -> FamilySpec:
     try:
         validator(FAMILY_SCHEMA)(doc.data)
     except JsonSchemaValueException as exc:
-        raise _schema_error(doc, exc) from None
+        raise _struct_schema_error(doc, exc) or _schema_error(doc, exc) from None
     return _Builder(doc).spec(name)
+
+
+_PATTERNS = {"sep": "spaces and tabs (1 to 8)", "array": "an array length: digits or an identifier"}
+
+
+def _struct_schema_error(doc: Document, exc: Any) -> InputError | None:
+    """The `struct:` section's own words for a pattern it breaks (the generic ones are version 1's)."""
+    from codegen.spec.build import _value_path
+
+    key = _value_path(doc.data, list(exc.path)[1:])
+    if exc.rule != "pattern" or not key or key[0] != "struct" or str(key[-1]) not in _PATTERNS:
+        return None
+    return doc.error(key, f"{'.'.join(str(k) for k in key)}: {exc.value!r} is not {_PATTERNS[str(key[-1])]}")
 
 
 class _Builder:
@@ -64,6 +78,11 @@ class _Builder:
             raise self.fail(("file",), f"file '{path}' must be relative to the tree and stay inside it")
         groups = tuple(self.group(i, g) for i, g in enumerate(d["groups"]))
         bounds = tuple(self.bound_item(("bounds", i), b) for i, b in enumerate(d.get("bounds", [])))
+        struct = None
+        if "struct" in d:
+            from codegen.spec.family_struct_build import build_struct
+
+            struct = build_struct(self.doc, path, groups, self.after(("struct", "after")))
         return FamilySpec(
             self.doc.path,
             name,
@@ -77,6 +96,7 @@ class _Builder:
             groups,
             bounds,
             self.loc(()),
+            struct,
         )
 
     def layout(self) -> Layout:
@@ -92,14 +112,18 @@ class _Builder:
             )
         return Layout(escape, raw.get("column", 0), raw.get("blank_after_define", False))
 
-    def after(self) -> After | None:
-        raw = self.data.get("after")
+    def after(self, key: PathKey = ("after",)) -> After | None:
+        raw: Any = self.data
+        for k in key:
+            raw = raw.get(str(k)) if isinstance(raw, dict) else None
         if raw is None:
             return None
-        if ("struct" in raw) == ("include" in raw):
-            raise self.fail(("after",), "after: name exactly one of 'struct' or 'include'")
+        named = [k for k in _ANCHORS if k in raw]
+        if len(named) != 1:
+            raise self.fail(key, f"{key[-1]}: name exactly one of {', '.join(repr(k) for k in _ANCHORS)}")
         return After(
-            raw.get("struct"), raw.get("include"), raw.get("blank_lines", 0), raw.get("comment", False)
+            raw.get("struct"), raw.get("include"), raw.get("blank_lines", 0), raw.get("comment", False),
+            raw.get("define"), raw.get("undef"), raw.get("typedef"),
         )
 
     def group(self, index: int, raw: dict[str, Any]) -> Group:
@@ -122,6 +146,11 @@ class _Builder:
     def use(self, key: PathKey, page: int, raw: Any) -> Use:
         host, mirror = (raw[0], raw[1]) if isinstance(raw, list) else (raw["host"], raw["mirror"])
         comment = raw.get("comment") if isinstance(raw, dict) else None
+        text = raw.get("text") if isinstance(raw, dict) else None
+        if text is not None and (comment is None or not text.startswith("/*") or not text.endswith("*/")
+                                 or "*/" in text[2:-2] or "\n" in text):
+            raise self.fail((*key, "text"),
+                            "text: a trailing comment is one '/* ... */' after 'comment: tab|space'")
         where = self.loc(key)
         branch = self._branch_key(key)
         first = self.seen.setdefault((page, host, mirror, branch), where)
@@ -129,7 +158,7 @@ class _Builder:
             raise self.fail(
                 key, f"duplicate use ({host}, {mirror}) for page[{page}] (first at line {first.line})"
             )
-        return Use(host, mirror, comment, where)
+        return Use(host, mirror, comment, where, text)
 
     @staticmethod
     def _branch_key(key: PathKey) -> str:

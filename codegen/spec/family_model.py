@@ -15,6 +15,10 @@ from typing import Literal
 
 from codegen.spec.model import Loc
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from codegen.spec.family_struct_model import StructSpec
+
 Escape = Literal["tab-column", "left", "single"]
 Order = Literal["host-first", "mirror-first"]
 Directive = Literal["ifdef", "ifndef", "if", "elif", "else"]
@@ -37,8 +41,9 @@ class Indent:
 class Use:
     host: str
     mirror: str
-    comment: Literal["tab", "space"] | None  # a trailing comment, kept from the tree
+    comment: Literal["tab", "space"] | None  # a trailing comment after this separator
     loc: Loc
+    text: str | None = None  # its text (the kernel's prose); None: kept from the tree
 
     @property
     def separator(self) -> str:
@@ -103,6 +108,9 @@ class After:
     include: str | None
     blank_lines: int
     comment: bool
+    define: str | None = None  # after the `#define NAME` line
+    undef: str | None = None  # after the `#undef NAME` line
+    typedef: str | None = None  # after the typedef (`} NAME;` or `typedef ... NAME;`)
 
 
 @dataclass(frozen=True)
@@ -119,6 +127,7 @@ class FamilySpec:
     groups: tuple[Group, ...]
     bounds: tuple[Bound | Conditional, ...]
     loc: Loc
+    struct: StructSpec | None = None  # the mirror struct's definition, when the spec owns it
 
 
 def directive_text(branch: Branch) -> str:
