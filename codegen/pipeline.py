@@ -52,6 +52,7 @@ class TreeTarget:
     path: Path  # the header, symlinks resolved (what gets written)
     relative: str  # the header relative to the tree, as findings and diffs name it
     plan: Rewrite
+    also: tuple[TreeTarget, ...] = ()  # a family's struct when it lives in another file
 
 
 def plan_in_tree(root: Path, shown_tree: str, spec_file: SpecFile,
@@ -75,7 +76,8 @@ def plan_in_tree(root: Path, shown_tree: str, spec_file: SpecFile,
     except OSError as exc:
         raise InputError(shown, 1, 1, f"cannot read the target file: {exc.strerror}") from None
     if isinstance(spec, FamilySpec):
-        return TreeTarget(spec, path, relative, family_plan(header, spec, shown))
+        also = _struct_elsewhere(root, shown_tree, spec, pending)
+        return TreeTarget(spec, path, relative, family_plan(header, spec, shown), also)
     style = style_file(root)
     style_bytes = read_input(style, style.as_posix(), "clang-format style") if style else b""
     regions = formatted_regions(spec, style.as_posix() if style else None, style_bytes)
@@ -95,7 +97,42 @@ def family_plan(header: bytes, spec: FamilySpec, shown: str) -> Rewrite:
                          "family's assert block yet (the mm families are not stable under it)")
     anchors = scan(header)
     block = find_block(anchors, spec.macro, spec.mirror)
-    return plan_family(anchors, block, spec, render_family(spec, kept_comments(block)), shown)
+    plan = plan_family(anchors, block, spec, render_family(spec, kept_comments(block)), shown)
+    if spec.struct is None or spec.struct.file != spec.file:
+        return plan
+    from codegen.place.family_struct import combine, plan_struct
+
+    struct, region = plan_struct(anchors, spec, shown)
+
+    def replan(data: bytes) -> Rewrite:
+        again = scan(data)
+        found = find_block(again, spec.macro, spec.mirror)
+        return plan_family(again, found, spec, render_family(spec, kept_comments(found)), shown)
+
+    span = (block.start, block.end) if block is not None else None
+    return combine(struct, region, plan, span, replan)
+
+
+def _struct_elsewhere(root: Path, shown_tree: str, spec: FamilySpec,
+                      pending: Mapping[Path, bytes] | None) -> tuple[TreeTarget, ...]:
+    """The family's struct, planned in its own file when that is not the block's."""
+    from codegen.creader.anchors import scan
+    from codegen.place.family_struct import plan_struct
+    from codegen.place.tree_paths import target_path
+
+    struct = spec.struct
+    if struct is None or struct.file == spec.file:
+        return ()
+    path = target_path(root, struct.file, shown_tree)
+    shown = f"{shown_tree.rstrip('/')}/{struct.file}"
+    try:
+        header = pending[path] if pending and path in pending else path.read_bytes()
+    except OSError as exc:
+        raise InputError(shown, 1, 1, f"cannot read the struct's file: {exc.strerror}") from None
+    if spec.clang_format:
+        raise InputError(spec.path, spec.loc.line, 1, "clang_format: true is not supported for a family yet")
+    plan, _ = plan_struct(scan(header), spec, shown)
+    return (TreeTarget(spec, path, struct.file, plan),)
 
 
 @lru_cache(maxsize=16)

@@ -52,25 +52,40 @@ def _fresh_by_memo(root: Path, tree: Path, key: str) -> bool:
     recorded = memo.lookup(key)
     if not recorded or "\n" not in recorded:
         return False
-    relative, digest = recorded.split("\n", 1)
-    try:
-        header = target_path(root, relative, tree.as_posix()).read_bytes()
-    except (InputError, OSError):  # let the slow path say what it is
+    rows = recorded.split("\n")  # relative path, digest; a family's struct in another file adds a pair
+    if len(rows) % 2:
         return False
-    return memo.digest(header) == digest
+    for relative, digest in zip(rows[::2], rows[1::2], strict=True):
+        try:
+            header = target_path(root, relative, tree.as_posix()).read_bytes()
+        except (InputError, OSError):  # let the slow path say what it is
+            return False
+        if memo.digest(header) != digest:
+            return False
+    return True
 
 
 def _check_one(root: Path, tree: Path, spec_file: SpecFile, key: str) -> Outcome:
-    from codegen.check.diff import unified
     from codegen.pipeline import plan_in_tree
-    from codegen.report import Finding, Outcome
+    from codegen.report import Outcome
 
-    target = plan_in_tree(root, tree.as_posix(), spec_file)
-    plan = target.plan
-    if plan.in_step:
-        memo.store(key, f"{target.relative}\n{memo.digest(plan.header)}")
+    planned = plan_in_tree(root, tree.as_posix(), spec_file)
+    targets = [planned, *planned.also]
+    if all(t.plan.in_step for t in targets):
+        memo.store(key, "\n".join(f"{t.relative}\n{memo.digest(t.plan.header)}" for t in targets))
         return Outcome("check")
     outcome = Outcome("check", exit_code=1)
+    for target in targets:
+        if not target.plan.in_step:
+            _check_target(target, tree, spec_file, outcome)
+    return outcome
+
+
+def _check_target(target: TreeTarget, tree: Path, spec_file: SpecFile, outcome: Outcome) -> Outcome:
+    from codegen.check.diff import unified
+    from codegen.report import Finding
+
+    plan = target.plan
     if plan.overlaps:  # nothing can be spliced, so there is no diff and no automatic fix
         outcome.findings += [Finding(target.relative, line, 1, "region-overlap", "error", why)
                              for line, why in plan.overlaps]
@@ -83,7 +98,7 @@ def _check_one(root: Path, tree: Path, spec_file: SpecFile, key: str) -> Outcome
         import shlex
 
         outcome.fix = shlex.join(["mirrorgen", "apply", "--tree", tree.as_posix(), spec_file.display])
-    outcome.diff = unified(_raw(plan.header), _raw(plan.result()), target.relative)
+    outcome.diff = (outcome.diff or "") + unified(_raw(plan.header), _raw(plan.result()), target.relative)
     for change in plan.edits:
         outcome.findings += _findings(target, change)
     outcome.findings += [Finding(target.relative, line, 1, "kept-text-lost", "error", why)
@@ -106,6 +121,11 @@ def _findings(target: TreeTarget, change: Change) -> list[Finding]:
     if change.action == "insert":
         return [Finding(where, change.line, 1, "region-missing", "error",
                         f"region {name} missing (spec: {spec.path})")]
+    if not isinstance(spec, Spec) and change.region == "family-struct":
+        from codegen.check.family_struct import explain_struct
+
+        return [Finding(where, change.line + s.line - 1, 1, "tree-drift", "error", s.message)
+                for s in explain_struct(spec, _text(change.new), change.old)]
     if not isinstance(spec, Spec):
         from codegen.check.family import explain_family
 

@@ -85,20 +85,25 @@ def _plan_all(root: Path, shown_tree: str, spec_files: list[SpecFile]) -> dict[P
     for spec_file in spec_files:
         # A second spec for the same header works on the first one's result.
         pending = {path: header.after for path, header in headers.items()}
-        target = plan_in_tree(root, shown_tree, spec_file, pending)
-        plan = target.plan
-        shown = f"{shown_tree.rstrip('/')}/{target.relative}"
-        if plan.overlaps:
-            line, why = plan.overlaps[0]
-            raise InputError(shown, line, 1, f"{why}; refusing to rewrite it")
-        if plan.foreign:
-            line, why = plan.foreign[0]
-            raise InputError(shown, line, 1, f"{why}; refusing to rewrite it")
-        if plan.unplaceable:
-            name, why = plan.unplaceable[0]
-            raise InputError(shown, 1, 1, f"cannot insert region {name}: {why}")
-        first = headers.get(target.path)
-        headers[target.path] = _Header(target.relative, first.before if first else plan.header, plan.result())
+        planned = plan_in_tree(root, shown_tree, spec_file, pending)
+        for target in (planned, *planned.also):  # a family's struct may live in another file
+            plan = target.plan
+            shown = f"{shown_tree.rstrip('/')}/{target.relative}"
+            if plan.overlaps:
+                line, why = plan.overlaps[0]
+                raise InputError(shown, line, 1, f"{why}; refusing to rewrite it")
+            if plan.foreign:
+                line, why = plan.foreign[0]
+                raise InputError(shown, line, 1, f"{why}; refusing to rewrite it")
+            if plan.unplaceable:
+                name, why = plan.unplaceable[0]
+                raise InputError(shown, 1, 1, f"cannot insert region {name}: {why}")
+            if plan.lost:  # text the spec keeps from the tree is gone: only a human can bring it back
+                line, why = plan.lost[0]
+                raise InputError(shown, line, 1, f"{why}; refusing to rewrite it")
+            first = headers.get(target.path)
+            headers[target.path] = _Header(target.relative, first.before if first else plan.header,
+                                           plan.result())
     return headers
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from codegen.creader.anchors import Anchors
 from codegen.creader.macroblock import Block, kept_comments, kept_for, struct_end
 from codegen.place.tree import Action, Change, Rewrite, newline_of
-from codegen.spec.family_model import FamilySpec
+from codegen.spec.family_model import After, FamilySpec
 
 REGION = "family"
 
@@ -64,7 +64,7 @@ def _lost(spec: FamilySpec, block: Block | None, line: int = 0) -> list[tuple[in
     out = []
     for group in spec.groups:
         for use, _ in group.uses():
-            if not use.comment or kept_for(kept, group.page, use.host, use.mirror):
+            if not use.comment or use.text is not None or kept_for(kept, group.page, use.host, use.mirror):
                 continue
             found = [ln.line for ln in uses if ln.args == (use.host, use.mirror)]
             if block is not None and not found:
@@ -77,20 +77,29 @@ def _lost(spec: FamilySpec, block: Block | None, line: int = 0) -> list[tuple[in
 
 def insertion(anchors: Anchors, spec: FamilySpec) -> int | str:
     """Where the block goes in a file that lacks it (a line start), or why it cannot go anywhere."""
-    after = spec.after
+    return insertion_after(anchors, spec.after, "block")
+
+
+def insertion_after(anchors: Anchors, after: After | None, what: str) -> int | str:
+    """The line start past `after`'s anchor, blank lines and comment, or why there is none."""
     if after is None:
-        return "the spec does not say where the block goes (no 'after')"
+        return f"the spec does not say where the {what} goes (no 'after')"
     text = anchors.text
     if after.struct is not None:
         end = struct_end(anchors, after.struct)
         if end is None:
             return f"struct {after.struct} is not defined in the file"
-    else:
+    elif after.include is not None:
         want = f"#include <{after.include}>".encode()
         at = text.find(want)
         if at < 0:
             return f"the file has no {want.decode()}"
         end = at + len(want)
+    else:
+        found = _line_anchor(anchors, after)
+        if isinstance(found, str):
+            return found
+        end = found
     at = text.find(b"\n", end) + 1
     for _ in range(after.blank_lines):
         stop = text.find(b"\n", at)
@@ -102,3 +111,23 @@ def insertion(anchors: Anchors, spec: FamilySpec) -> int | str:
             return f"line {anchors.line_of(at)} is not the comment the spec's 'after' expects"
         at = text.find(b"\n", text.find(b"*/", at)) + 1
     return at
+
+
+def _line_anchor(anchors: Anchors, after: After) -> int | str:
+    """The end of the line `#define NAME`, `#undef NAME` or the typedef NAME ends on (the last
+    one that starts a C token), or why there is none."""
+    import re
+
+    from codegen.creader.syntax import starts_token
+
+    name = re.escape((after.define or after.undef or after.typedef or "").encode())
+    if after.define is not None:
+        pattern, said = rb"^#define " + name + rb"\b.*$", f"#define {after.define}"
+    elif after.undef is not None:
+        pattern, said = rb"^#undef " + name + rb"[ \t\r]*$", f"#undef {after.undef}"
+    else:
+        pattern, said = rb"^(?:\}|typedef .*[ \t*]) ?" + name + rb";[ \t\r]*$", f"typedef {after.typedef}"
+    found = [m for m in re.finditer(pattern, anchors.text, re.M) if starts_token(anchors.tree, m.start())]
+    if not found:
+        return f"the file has no {said}"
+    return found[-1].end()
