@@ -105,6 +105,14 @@ def _compare(spec: FamilySpec, name: str, want: list[_Field], have: list[_Field]
             new.remove(twin)
             said.append(Said(twin.line, f"{name}: renamed field: '{twin.label}' in the tree, '{f.label}' in "
                                         f"the spec{_host(spec, f.label)}"))
+    for f in list(gone):  # the same place (after the same field, same aggregates): renamed and retyped
+        twin = next((h for h in new if h.where == f.where and h.cond == f.cond
+                     and _before(have, h) == _before(want, f)), None)
+        if twin is not None:
+            gone.remove(f)
+            new.remove(twin)
+            said.append(Said(twin.line, f"{name}: renamed field: '{twin.label}' ({twin.decl}) in the tree, "
+                                        f"'{f.label}' ({f.decl}) in the spec{_host(spec, f.label)}"))
     said += [Said(1, f"{name}: field '{f.label}' ({f.decl}){_host(spec, f.label)} is missing from the tree")
              for f in gone]
     said += [Said(f.line, f"{name}: field '{f.label}' ({f.decl}) is in the tree but not in the spec")
@@ -125,6 +133,11 @@ def _compare(spec: FamilySpec, name: str, want: list[_Field], have: list[_Field]
             said.append(Said(h.line, f"{name}: field '{f.label}' moved: {_where(h)} in the tree, "
                                      f"{_where(f)} in the spec{_host(spec, f.label)}"))
     return sorted(said, key=lambda s: s.line)
+
+
+def _before(fields: list[_Field], f: _Field) -> str:
+    at = fields.index(f)
+    return fields[at - 1].label if at else ""
 
 
 def _host(spec: FamilySpec, field: str) -> str:
