@@ -51,8 +51,8 @@ def explain_struct(spec: FamilySpec, expected: str, found: bytes) -> list[Said]:
     """Findings for a struct whose text differs from the spec's (lines relative to `found`)."""
     assert spec.struct is not None
     name = f"struct {spec.struct.name}"
-    want_region = find_struct(scan(expected.encode()), spec.struct.name)
-    have_region = find_struct(scan(found), spec.struct.name)
+    want_region = find_struct(scan(expected.encode()), spec.struct.name, spec.struct.has_comment)
+    have_region = find_struct(scan(found), spec.struct.name, spec.struct.has_comment)
     if have_region is None or want_region is None:
         return [Said(1, f"{name}: no 'struct {spec.struct.name} {{' line any more")]
     said: list[Said] = []

@@ -1,4 +1,5 @@
-"""`mirrorgen import --tree KDIR --macro NAME [-o SPEC]`: a family's assert block as a spec.
+"""`mirrorgen import --tree KDIR --macro NAME [-o SPEC] [--prose inline|kept]`: a family's
+assert block and its mirror struct as a spec.
 
 The spec (version 2, `kind: family`) is proved before it is written: rendered
 back, it gives the block's exact bytes, so `check --tree KDIR SPEC` is exit 0
@@ -23,6 +24,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-o", "--output", metavar="SPEC", help="write the spec here (default: standard output)"
     )
+    parser.add_argument(
+        "--prose",
+        choices=("inline", "kept"),
+        default="inline",
+        help="comment text: copied into the spec (inline, the default: apply can restore it), or "
+        "kept from the tree (the spec says only 'kept'; for specs committed to a repository)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
     root = tree_root(Path(args.tree))
     name = Path(args.output).stem if args.output else args.macro.lower()
-    text = import_family(root, args.macro, name, shown_tree=args.tree)
+    text = import_family(root, args.macro, name, shown_tree=args.tree, prose=args.prose)
     if not args.output:
         sys.stdout.write(text)
         return 0

@@ -69,8 +69,9 @@ class StructRegion:
         return next((x for x in self.lines if x.kind == "foreign"), None)
 
 
-def find_struct(anchors: Anchors, name: str) -> StructRegion | None:
-    """The definition of `struct name` (with its comment), or None when no line starts it."""
+def find_struct(anchors: Anchors, name: str, with_comment: bool = True) -> StructRegion | None:
+    """The definition of `struct name` (with its comment unless not `with_comment`), or None
+    when no line starts it."""
     text = anchors.text
     head = re.compile(rb"^struct " + re.escape(name.encode()) + rb" \{\r?$", re.M)
     found = next((m.start() for m in head.finditer(text) if starts_token(anchors.tree, m.start())), None)
@@ -79,12 +80,20 @@ def find_struct(anchors: Anchors, name: str) -> StructRegion | None:
     stop = re.compile(rb"^\}[^\n]*;\r?$", re.M).search(text, found)
     closed = stop is not None
     end = _line_end(text, stop.start()) if stop is not None else len(text)
+    while closed and re.match(rb"\r?\n\};\r?(?:\n|$)", text[end : end + 5]):
+        end = _line_end(text, end + 1)  # a stray second `};` is a remnant of ours: its drift
     body_start = text.find(b"\n", found) + 1
     region = StructRegion(name, found, end, anchors.line_of(found), 0, None, found, closed=closed)
     region.lines = _body(anchors, body_start, stop.start() if stop is not None else len(text))
-    above = _comment_above(anchors, found)
+    above = _comment_above(anchors, found) if with_comment else None
     if above is not None:
         region.above, region.start, region.line = above, above.start, above.line
+        stacked = _comment_above(anchors, above.start)
+        if stacked is not None:  # which of the two is the struct's is a human's call
+            what = ("a second comment right above the struct's comment",)
+            region.lines.insert(0, BodyLine("foreign", stacked.line, stacked.start, stacked.end, stacked.text,
+                                            "", what))
+            region.start, region.line = stacked.start, stacked.line
     region.end_line = anchors.line_of(max(end - 1, found))
     return region
 

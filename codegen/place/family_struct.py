@@ -28,7 +28,8 @@ def label(spec: FamilySpec) -> str:
 
 def find(anchors: Anchors, spec: FamilySpec) -> StructRegion | None:
     assert spec.struct is not None
-    return find_struct(anchors, spec.struct.name)
+    # A comment above the struct is ours only when the spec has one; else it is the tree's.
+    return find_struct(anchors, spec.struct.name, spec.struct.has_comment)
 
 
 def plan_struct(anchors: Anchors, spec: FamilySpec, shown: str) -> tuple[Rewrite, StructRegion | None]:
