@@ -5,9 +5,10 @@ committed): `import` writes a spec, `check --tree` passes on a copy of the
 file; with the block deleted (or any one line of it), `apply` writes the
 tree's exact bytes back; every line of the block deleted, duplicated or with
 one character changed is exit 1 with a finding that names the macro; the same
-mutations on the lines around it leave `check` at 0. Comment text on uses is
-the kernel's and is not in the spec: where a use carries one, the test says
-what apply can and cannot restore.
+mutations on the lines around it (outside the family's struct) leave `check`
+at 0. Comment text on uses is the kernel's: imported by default into the
+spec, which then restores it; with `--prose kept` the spec holds no text,
+and apply refuses when the tree lost it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,11 @@ from codegen.check.tree import check_tree
 from codegen.cli import main
 from codegen.creader.anchors import scan
 from codegen.creader.macroblock import find_block
+from codegen.creader.structbody import find_struct
 from codegen.family.importer import import_family
+from codegen.family.structspec import ProseMode
+from codegen.spec import load_any
+from codegen.spec.family_model import FamilySpec
 from codegen.specfiles import resolve
 
 FAMILIES = {
@@ -47,10 +52,10 @@ def _tree(request: pytest.FixtureRequest, name: str) -> Path:
 class Family:
     """One family: its imported spec and a private copy of its file to mutate."""
 
-    def __init__(self, tree: Path, macro: str, work: Path) -> None:
+    def __init__(self, tree: Path, macro: str, work: Path, prose: ProseMode = "inline") -> None:
         self.macro = macro
         self.spec = work / f"{macro.lower()}.yaml"
-        self.spec.write_text(import_family(tree, macro, self.spec.stem))
+        self.spec.write_text(import_family(tree, macro, self.spec.stem, prose=prose))
         self.relative = next(
             line.split(": ", 1)[1] for line in self.spec.read_text().splitlines() if line.startswith("file: ")
         )
@@ -58,6 +63,10 @@ class Family:
         self.target = self.root / self.relative
         self.target.parent.mkdir(parents=True)
         self.original = (tree / self.relative).read_bytes()
+        loaded = load_any(self.spec)
+        if isinstance(loaded, FamilySpec) and loaded.struct and loaded.struct.file != self.relative:
+            (self.root / loaded.struct.file).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(tree / loaded.struct.file, self.root / loaded.struct.file)
         mirror = next(
             line.split(": ", 1)[1]
             for line in self.spec.read_text().splitlines()
@@ -81,9 +90,16 @@ class Family:
     def without(self, first: int, last: int) -> bytes:
         return b"\n".join(self.lines[:first] + self.lines[last + 1 :])
 
-    def commented(self) -> set[int]:
-        """0-based lines of the block whose use carries a trailing comment (the tree's text)."""
-        return {i for i in range(self.first, self.last + 1) if b"/*" in self.lines[i]}
+    def struct_lines(self) -> set[int]:
+        """0-based lines of the spec's struct when it is in this file (its own tests:
+        test_family_struct.py)."""
+        loaded = load_any(self.spec)
+        assert isinstance(loaded, FamilySpec) and loaded.struct is not None
+        if loaded.struct.file != self.relative:
+            return set()
+        region = find_struct(scan(self.original), loaded.struct.name)
+        assert region is not None
+        return set(range(region.line - 1, region.end_line))
 
 
 @pytest.fixture(params=CASES, ids=[f"{t}-{m}" for t, m in CASES])
@@ -94,28 +110,40 @@ def family(request: pytest.FixtureRequest, tmp_path: Path) -> Family:
 
 def test_import_then_check_is_clean(family: Family) -> None:
     assert family.check(family.original) == (0, [])
-    assert "version: 2" in family.spec.read_text() and "/*" not in family.spec.read_text()
+    assert "version: 2" in family.spec.read_text()
 
 
 def test_apply_restores_a_deleted_block(family: Family) -> None:
+    """The spec holds the use comments' text (the default prose): all of the block comes back."""
     deleted = family.without(family.first, family.last)
     code, findings = family.check(deleted)
     assert code == 1 and any(f"{family.macro} block missing" in f for f in findings)
-    restored = family.apply(deleted)
-    if not family.commented():
-        assert restored == family.original
-        return
-    # The trailing comment's text is the tree's: everything else comes back, and check says so.
-    assert restored != family.original
-    assert _strip_comments(restored) == _strip_comments(family.original)
-    code, findings = family.check(restored)
-    assert code == 1 and all("lost its trailing comment" in f for f in findings)
+    assert family.apply(deleted) == family.original
+
+
+@pytest.mark.parametrize(("tree_name", "macro"), [("6.12", "SLAB_MATCH"), ("sid", "IOPTDESC_MATCH")])
+def test_kept_use_comment_gone_is_refused(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    tree_name: str,
+    macro: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`--prose kept`: the spec says only that a use has a comment; with the block deleted, the
+    text is nowhere: check names it, apply refuses (exit 2) and writes nothing."""
+    family = Family(_tree(request, tree_name), macro, tmp_path, prose="kept")
+    assert "/*" not in family.spec.read_text()
+    assert family.check(family.original) == (0, [])
+    deleted = family.without(family.first, family.last)
+    code, findings = family.check(deleted)
+    assert code == 1 and any("lost its trailing comment" in f for f in findings), findings
+    assert main(["apply", "--tree", str(family.root), str(family.spec)]) == 2
+    assert "lost its trailing comment" in capsys.readouterr().err
+    assert family.target.read_bytes() == deleted
 
 
 def test_apply_restores_each_deleted_line(family: Family) -> None:
     for i in range(family.first, family.last + 1):
-        if i in family.commented():
-            continue  # its comment text cannot come back: test_apply_restores_a_deleted_block
         assert family.apply(family.without(i, i)) == family.original, f"line {i + 1} deleted"
 
 
@@ -133,7 +161,7 @@ def test_lines_around_the_block_mutated_are_not_its_drift(family: Family) -> Non
         *range(max(family.first - AROUND, 0), family.first),
         *range(family.last + 1, min(family.last + 1 + AROUND, len(family.lines))),
     ]
-    for i, kind, data in _mutations(family, around):
+    for i, kind, data in _mutations(family, [i for i in around if i not in family.struct_lines()]):
         if any(t in family.lines[i] for t in (b"/*", b"*/", b"{", b"}")):
             continue  # changes which text is code (an open comment swallows the block)
         assert family.check(data)[0] == 0, f"{kind} line {i + 1}: {family.lines[i]!r}"
@@ -173,13 +201,6 @@ def _changed(line: bytes) -> bytes:
         if chr(byte).isalnum():
             return line[:k] + (b"Q" if byte != ord("Q") else b"R") + line[k + 1 :]
     return line + b" " if not line.strip() else line[:-1] + b"#"
-
-
-def _strip_comments(data: bytes) -> bytes:
-    return b"\n".join(
-        line.split(b"\t/*")[0].split(b" /*")[0] if line.lstrip()[:1] != b"/" and b"(" in line else line
-        for line in data.split(b"\n")
-    )
 
 
 def test_import_refuses_what_the_form_cannot_say(tmp_path: Path, tree_sid: Path) -> None:

@@ -34,8 +34,14 @@ from codegen.specfiles import resolve
 
 FAMILIES = {
     "6.12": ["FOLIO_MATCH", "TABLE_MATCH", "SLAB_MATCH", "NET_IOV_ASSERT_OFFSET"],
-    "sid": ["FOLIO_MATCH", "TABLE_MATCH", "SLAB_MATCH", "ZPDESC_MATCH", "IOPTDESC_MATCH",
-            "NETMEM_DESC_ASSERT_OFFSET"],
+    "sid": [
+        "FOLIO_MATCH",
+        "TABLE_MATCH",
+        "SLAB_MATCH",
+        "ZPDESC_MATCH",
+        "IOPTDESC_MATCH",
+        "NETMEM_DESC_ASSERT_OFFSET",
+    ],
 }
 CASES = [(tree, macro) for tree, macros in FAMILIES.items() for macro in macros]
 AROUND = 12  # lines on each side of the struct mutated as "outside"
@@ -102,8 +108,10 @@ def test_apply_restores_the_deleted_struct_and_block(family: Family) -> None:
     """Both regions cut from the copies (each with its newline): apply gives the tree's bytes."""
     spec = family.model
     assert spec.struct is not None
-    for rel, find in ((spec.struct.file, lambda a: find_struct(a, family.name)),
-                      (spec.file, lambda a: find_block(a, spec.macro, spec.mirror))):
+    for rel, find in (
+        (spec.struct.file, lambda a: find_struct(a, family.name)),
+        (spec.file, lambda a: find_block(a, spec.macro, spec.mirror)),
+    ):
         path = family.root / rel
         data = path.read_bytes()
         found = find(scan(data))
@@ -174,8 +182,10 @@ def test_prose_kept_spec_holds_no_comment_text(
     spec = family.model
     assert spec.struct is not None
     owned = []
-    for rel, find in ((spec.struct.file, lambda a: find_struct(a, family.name)),
-                      (spec.file, lambda a: find_block(a, spec.macro, spec.mirror))):
+    for rel, find in (
+        (spec.struct.file, lambda a: find_struct(a, family.name)),
+        (spec.file, lambda a: find_block(a, spec.macro, spec.mirror)),
+    ):
         found = find(scan(family.original[rel]))
         assert found is not None
         owned += list(_comments(family.original[rel], found.start, found.end))
@@ -225,8 +235,11 @@ def test_spec_of_72_against_612_names_struct_changes_in_kernel_terms(
     outcome = check_tree(tree_612, resolve([str(spec)]))
     messages = [f.message for f in outcome.findings]
     assert outcome.exit_code == 1
-    assert any("struct ptdesc: renamed field: '__page_flags' (unsigned long) in the tree, "
-               "'pt_flags' (memdesc_flags_t) in the spec (on page.flags)" in m for m in messages), messages
+    assert any(
+        "struct ptdesc: renamed field: '__page_flags' (unsigned long) in the tree, "
+        "'pt_flags' (memdesc_flags_t) in the spec (on page.flags)" in m
+        for m in messages
+    ), messages
 
 
 def test_import_refuses_what_the_struct_form_cannot_say(tmp_path: Path, tree_sid: Path) -> None:
