@@ -12,6 +12,7 @@ differs, named by its construct.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from codegen.check.family import Said
 from codegen.creader.anchors import scan
@@ -119,6 +120,8 @@ def _compare(spec: FamilySpec, name: str, want: list[_Field], have: list[_Field]
              for f in new]
     order_want = [f.label for f in want if f.label in have_by]
     order_have = [f.label for f in have if f.label in want_by]
+    blocks = SequenceMatcher(None, order_want, order_have, autojunk=False).get_matching_blocks()
+    in_order = {order_want[b.a + k] for b in blocks for k in range(b.size)}
     for f in want:
         h = have_by.get(f.label)
         if h is None:
@@ -129,9 +132,12 @@ def _compare(spec: FamilySpec, name: str, want: list[_Field], have: list[_Field]
         if h.cond != f.cond:
             said.append(Said(h.line, f"{name}: field '{f.label}' is under {_cond(h.cond)} in the tree, "
                                      f"{_cond(f.cond)} in the spec"))
-        elif h.where != f.where or order_have.index(f.label) != order_want.index(f.label):
-            said.append(Said(h.line, f"{name}: field '{f.label}' moved: {_where(h)} in the tree, "
+        elif _where(h) != _where(f):
+            said.append(Said(h.line, f"{name}: field '{f.label}' moved: in {_where(h)} in the tree, "
                                      f"{_where(f)} in the spec{_host(spec, f.label)}"))
+        elif f.label not in in_order:
+            said.append(Said(h.line, f"{name}: field '{f.label}' moved: after '{_before(have, h)}' in the "
+                                     f"tree, '{_before(want, f)}' in the spec{_host(spec, f.label)}"))
     return sorted(said, key=lambda s: s.line)
 
 
@@ -152,7 +158,8 @@ def _cond(cond: tuple[str, ...]) -> str:
 
 
 def _where(f: _Field) -> str:
-    return f"after the fields before it in {'/'.join(f.where) or 'the struct'}"
+    """The aggregates around a field by kind (an aggregate added elsewhere renumbers the rest)."""
+    return " > ".join(w.split("#")[0] for w in f.where) or "the struct itself"
 
 
 def _layout(name: str, expected: str, found: bytes, have: StructRegion, spec_path: str) -> list[Said]:

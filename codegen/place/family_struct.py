@@ -15,7 +15,7 @@ from codegen.creader.anchors import Anchors
 from codegen.creader.structbody import StructRegion, closing, find_struct, tree_prose
 from codegen.place.family import insertion_after
 from codegen.place.tree import Action, Change, Rewrite, newline_of
-from codegen.spec.family_model import After, FamilySpec
+from codegen.spec.family_model import FamilySpec
 from codegen.spec.model import Loc
 
 REGION = "family-struct"
@@ -55,8 +55,7 @@ def plan_struct(anchors: Anchors, spec: FamilySpec, shown: str) -> tuple[Rewrite
         action: Action = "keep" if old == new else "replace"
         out.changes.append(Change(REGION, name, action, region.start, region.end, region.line, new, old, new))
     else:
-        after = spec.struct.after
-        where = insertion_after(anchors, after if isinstance(after, After) else None, "struct")
+        where = insertion_after(anchors, spec.struct.after, "struct")
         if isinstance(where, str):
             out.unplaceable.append((name, where))
         else:

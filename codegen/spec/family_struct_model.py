@@ -17,6 +17,10 @@ from typing import Literal
 
 from codegen.spec.model import Loc
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from codegen.spec.family_model import After
+
 Prose = str | None  # None: kept from the tree
 
 
@@ -104,7 +108,7 @@ class StructSpec:
     has_comment: bool
     layout: StructLayout
     members: tuple[Member, ...]
-    after: object | None  # family_model.After: where the struct goes when the file lacks it
+    after: After | None  # where the struct goes when the file lacks it
     loc: Loc
     fields_by_host: dict[tuple[int, str], tuple[str, ...]] = field(default_factory=dict, compare=False,
                                                                    hash=False)
