@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from codegen.spec.family_anchor import After
 from codegen.spec.model import Loc
 
 TYPE_CHECKING = False
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 Escape = Literal["tab-column", "left", "single"]
 Order = Literal["host-first", "mirror-first"]
 Directive = Literal["ifdef", "ifndef", "if", "elif", "else"]
+__all__ = ["After"]  # the anchor type lives apart, for the struct: section too
 
 
 @dataclass(frozen=True)
@@ -98,19 +100,6 @@ class Bound:
     limit: str  # size: a type, or a host field when `limit_field`; aligned: a type
     limit_field: bool
     loc: Loc
-
-
-@dataclass(frozen=True)
-class After:
-    """Where the block goes when the file lacks it."""
-
-    struct: str | None
-    include: str | None
-    blank_lines: int
-    comment: bool
-    define: str | None = None  # after the `#define NAME` line
-    undef: str | None = None  # after the `#undef NAME` line
-    typedef: str | None = None  # after the typedef (`} NAME;` or `typedef ... NAME;`)
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from codegen.spec.family_anchor import After
 from codegen.spec.model import Loc
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from codegen.spec.family_model import After
 
 Prose = str | None  # None: kept from the tree
 
