@@ -253,3 +253,25 @@ def test_import_refuses_what_the_struct_form_cannot_say(tmp_path: Path, tree_sid
     with pytest.raises(Exception) as caught:
         import_family(root, "ZPDESC_MATCH", "z")
     assert f"zpdesc.h:{line}:1: import cannot express" in str(caught.value)
+
+
+def test_render_family_struct_is_the_struct_alone(tmp_path: Path, tree_sid: Path) -> None:
+    """The public render for other stages (verify): the tree's bytes from an inline spec; from a
+    kept spec without the tree, a placeholder where the text would be, every field in place."""
+    from codegen.render import KEPT_PLACEHOLDER, render_family_struct
+
+    for sub in ("inline", "kept"):
+        (tmp_path / sub).mkdir()
+    inline = Family(tree_sid, "ZPDESC_MATCH", tmp_path / "inline")
+    region = find_struct(scan(inline.original["mm/zpdesc.h"]), "zpdesc")
+    assert region is not None
+    want = inline.original["mm/zpdesc.h"][region.start : region.end].decode()
+    assert render_family_struct(inline.model) == want
+    kept = Family(tree_sid, "ZPDESC_MATCH", tmp_path / "kept", prose="kept")
+    text = render_family_struct(kept.model)
+    assert text.count(KEPT_PLACEHOLDER) == 2  # the comment above and the one inside
+
+    def code(t: str) -> list[str]:
+        return [x for x in t.split("\n") if x.endswith((";", "{")) and "*/" not in x]
+
+    assert code(text) == code(want) and len(code(want)) == 12

@@ -57,8 +57,8 @@ def plan_family(anchors: Anchors, block: Block | None, spec: FamilySpec, text: s
 
 
 def _lost(spec: FamilySpec, block: Block | None, line: int = 0) -> list[tuple[int, str]]:
-    """Uses the spec says carry a trailing comment that the file no longer has: its text is the
-    tree's, so neither apply nor the spec can bring it back."""
+    """Uses the spec says carry a trailing comment kept from the tree (no text in the spec) that
+    the file no longer has: neither apply nor the spec can bring it back, so apply refuses."""
     kept = kept_comments(block)
     uses = [ln for ln in block.lines if ln.kind == "use"] if block else []
     out = []
