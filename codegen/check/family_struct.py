@@ -114,6 +114,7 @@ def _compare(spec: FamilySpec, name: str, want: list[_Field], have: list[_Field]
             new.remove(twin)
             said.append(Said(twin.line, f"{name}: renamed field: '{twin.label}' ({twin.decl}) in the tree, "
                                         f"'{f.label}' ({f.decl}) in the spec{_host(spec, f.label)}"))
+    said += _embedded(name, want, have, gone, new)
     said += [Said(1, f"{name}: field '{f.label}' ({f.decl}){_host(spec, f.label)} is missing from the tree")
              for f in gone]
     said += [Said(f.line, f"{name}: field '{f.label}' ({f.decl}) is in the tree but not in the spec")
@@ -139,6 +140,37 @@ def _compare(spec: FamilySpec, name: str, want: list[_Field], have: list[_Field]
             said.append(Said(h.line, f"{name}: field '{f.label}' moved: after '{_before(have, h)}' in the "
                                      f"tree, '{_before(want, f)}' in the spec{_host(spec, f.label)}"))
     return sorted(said, key=lambda s: s.line)
+
+
+def _embedded(name: str, want: list[_Field], have: list[_Field], gone: list[_Field],
+              new: list[_Field]) -> list[Said]:
+    """Words moved into (or out of) an anonymous tagged member such as `struct freelist_counters;`:
+    one finding naming the member and the loose fields that stand in its place on the other side,
+    instead of one finding per field (the member's own definition is in neither struct)."""
+    said: list[Said] = []
+    sides = ((want, have, gone, new, "spec"), (have, want, new, gone, "tree"))
+    for side, others, spare, loose, where in sides:
+        for f in [f for f in spare if f.label == f.decl and " " in f.decl]:
+            at = side.index(f)
+            common = {o.label for o in others}
+            before = next((x.label for x in reversed(side[:at]) if x.label in common), None)
+            after = next((x.label for x in side[at + 1:] if x.label in common), None)
+            labels = [o.label for o in others]
+            low = labels.index(before) + 1 if before else 0
+            high = labels.index(after) if after else len(others)
+            instead = [o for o in others[low:high] if o in loose]
+            if not instead:
+                continue
+            spare.remove(f)
+            for o in instead:
+                loose.remove(o)
+            other = "tree" if where == "spec" else "spec"
+            names = ", ".join(f"'{o.label}'" for o in instead)
+            line = f.line if where == "tree" else instead[0].line
+            said.append(Said(line, f"{name}: where the {where} embeds '{f.decl}'"
+                                   f"{f' (after {before!r})' if before else ''}, the {other} has the fields "
+                                   f"{names}: those words moved into or out of '{f.decl}'"))
+    return said
 
 
 def _before(fields: list[_Field], f: _Field) -> str:

@@ -78,7 +78,27 @@ def _check_one(root: Path, tree: Path, spec_file: SpecFile, key: str) -> Outcome
     for target in targets:
         if not target.plan.in_step:
             _check_target(target, tree, spec_file, outcome)
+    _other_kernel(root, tree, planned, outcome)
     return outcome
+
+
+def _other_kernel(root: Path, tree: Path, planned: TreeTarget, outcome: Outcome) -> None:
+    """A family spec on host words this tree's host struct lacks: `apply` would not compile
+    (and refuses), so it is not offered as the fix; the findings above say what differs."""
+    from codegen.family.hostwords import absent_host_words, absent_message
+    from codegen.report import Finding
+    from codegen.spec.family_model import FamilySpec
+
+    if not isinstance(planned.spec, FamilySpec):
+        return
+    absent = absent_host_words(root, planned.spec)
+    if absent is None:
+        return
+    outcome.fix = None
+    outcome.findings.append(Finding(
+        absent.file, absent.line, 1, "other-kernel", "error",
+        f"{absent_message(planned.spec, absent)}; apply refuses it. To own this tree's family: "
+        f"mirrorgen import --tree {tree.as_posix()} --macro {planned.spec.macro} -o NEW.yaml"))
 
 
 def _check_target(target: TreeTarget, tree: Path, spec_file: SpecFile, outcome: Outcome) -> Outcome:

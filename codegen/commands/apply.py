@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from codegen.commands.common import add_format, add_specs, emit
 
 if TYPE_CHECKING:
+    from codegen.pipeline import TreeTarget
     from codegen.specfiles import SpecFile
 
 
@@ -86,6 +87,7 @@ def _plan_all(root: Path, shown_tree: str, spec_files: list[SpecFile]) -> dict[P
         # A second spec for the same header works on the first one's result.
         pending = {path: header.after for path, header in headers.items()}
         planned = plan_in_tree(root, shown_tree, spec_file, pending)
+        _same_kernel(root, shown_tree, planned)
         for target in (planned, *planned.also):  # a family's struct may live in another file
             plan = target.plan
             shown = f"{shown_tree.rstrip('/')}/{target.relative}"
@@ -105,6 +107,24 @@ def _plan_all(root: Path, shown_tree: str, spec_files: list[SpecFile]) -> dict[P
             headers[target.path] = _Header(target.relative, first.before if first else plan.header,
                                            plan.result())
     return headers
+
+
+def _same_kernel(root: Path, shown_tree: str, planned: TreeTarget) -> None:
+    """A family spec that would write asserts on host words the tree's host struct lacks was
+    made for another kernel: what it writes would not compile."""
+    from codegen.errors import InputError
+    from codegen.family.hostwords import absent_host_words, absent_message
+    from codegen.spec.family_model import FamilySpec
+
+    spec = planned.spec
+    if not isinstance(spec, FamilySpec) or all(t.plan.in_step for t in (planned, *planned.also)):
+        return
+    absent = absent_host_words(root, spec)
+    if absent is not None:
+        raise InputError(f"{shown_tree.rstrip('/')}/{absent.file}", absent.line, 1,
+                         f"{absent_message(spec, absent)}; apply would not compile, refusing to rewrite "
+                         f"(mirrorgen import --tree {shown_tree} --macro {spec.macro} -o SPEC owns this "
+                         "tree's family)")
 
 
 def _write(path: Path, header: _Header, shown_tree: str, inputs: list[Path]) -> bool:
