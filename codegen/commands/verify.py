@@ -9,7 +9,6 @@ from codegen.commands.common import add_format, add_specs, emit
 from codegen.errors import BadUsage
 
 if TYPE_CHECKING:
-    from codegen.kbuild.arches import Arch
     from codegen.report import Outcome
     from codegen.specfiles import SpecFile
 
@@ -72,11 +71,10 @@ def run(args: argparse.Namespace) -> int:
 def _verify_tree(args: argparse.Namespace, spec_files: list[SpecFile]) -> Outcome:
     """Prepare the tree's headers per arch (kbuild, side by side), then verify against them."""
     import sys
-    from concurrent.futures import ThreadPoolExecutor
     from pathlib import Path
 
     from codegen.kbuild.arches import ARCHES
-    from codegen.kbuild.headers import prepared
+    from codegen.kbuild.headers import prepared_all
     from codegen.report import Outcome
     from codegen.verify.abis import parse_abis
     from codegen.verify.treerun import verify_tree
@@ -91,13 +89,10 @@ def _verify_tree(args: argparse.Namespace, spec_files: list[SpecFile]) -> Outcom
     if outside:
         raise BadUsage(f"--tree works on {', '.join(by_abi)}, not {', '.join(outside)}")
     arches = [by_abi[name] for name in chosen]
-
-    def one(arch: Arch) -> TreeBuild:
-        out = prepared(tree, arch, lambda line: print(f"verify: {line}", file=sys.stderr))
-        return TreeBuild(tree, out, arch.srcarch, parse_abis(arch.abi)[0])
-
-    with ThreadPoolExecutor(max_workers=len(arches)) as pool:
-        builds = list(pool.map(one, arches))
+    # One write per line: the arches are prepared in threads.
+    outs = prepared_all(tree, arches, lambda line: sys.stderr.write(f"verify: {line}\n"))
+    pairs = zip(arches, outs, strict=True)
+    builds = [TreeBuild(tree, out, arch.srcarch, parse_abis(arch.abi)[0]) for arch, out in pairs]
     outcome = Outcome("verify")
     for spec_file in spec_files:
         outcome.merge(verify_tree(spec_file, builds))
