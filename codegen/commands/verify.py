@@ -89,8 +89,10 @@ def _verify_tree(args: argparse.Namespace, spec_files: list[SpecFile]) -> Outcom
     if outside:
         raise BadUsage(f"--tree works on {', '.join(by_abi)}, not {', '.join(outside)}")
     arches = [by_abi[name] for name in chosen]
-    # One write per line: the arches are prepared in threads.
-    outs = prepared_all(tree, arches, lambda line: sys.stderr.write(f"verify: {line}\n"))
+    def say(line: str) -> None:
+        sys.stderr.write(f"verify: {line}\n")  # one write per line: the arches are prepared in threads
+
+    outs = prepared_all(tree, arches, say)
     pairs = zip(arches, outs, strict=True)
     builds = [TreeBuild(tree, out, arch.srcarch, parse_abis(arch.abi)[0]) for arch, out in pairs]
     outcome = Outcome("verify")
