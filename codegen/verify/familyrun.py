@@ -12,7 +12,7 @@ off, or it is an error too: nothing is skipped silently.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from codegen.report import Finding, Outcome
@@ -207,25 +207,42 @@ def _merged(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def _row(spec: FamilySpec, site: Site, result: AbiOutcome) -> tuple[str, ...]:
+@dataclass(frozen=True)
+class Row:
+    """One use on one ABI: where clang put the mirror field and the host word, and the verdict."""
+
+    offset: int | None  # of the mirror field (None: the struct lacks it, or it was not laid out)
+    size: int | None
+    field: str
+    word: str  # the host word, page[N].word for page[N]
+    at: int | None  # the host word's offset, page[N] included
+    result: str  # ok, fails, off (under an #if the configuration turns off), lost
+
+    def cells(self, condition: str | None) -> list[str]:
+        shown = {"ok": "ok", "fails": "FAILS  <-- mismatch", "lost": "not evaluated",
+                 "off": f"not compiled ({condition})"}[self.result]  # fmt: skip
+        offset, size, at = ("-" if n is None else str(n) for n in (self.offset, self.size, self.at))
+        return [offset, size, self.field, self.word, at, shown]
+
+
+def _row(spec: FamilySpec, site: Site, result: AbiOutcome) -> Row:
     laid = result.compiled.structs.get(spec.mirror)
     placed = laid.field(site.mirror) if laid and site.mirror else None
     host = result.compiled.offsets.get(spec.host, {}).get(site.host or "")
     size = result.compiled.sizes.get(spec.host, 0)
-    at = "-" if host is None else str(host + site.page * size)
     if site.line in result.failed:
-        status = "FAILS  <-- mismatch"
+        verdict = "fails"
     elif site.line in result.active:
-        status = "ok"
+        verdict = "ok"
     else:
-        status = f"not compiled ({site.condition})" if site.condition else "not evaluated"
-    return (
-        "-" if placed is None else str(placed.offset),
-        "-" if placed is None else str(placed.size),
+        verdict = "off" if site.condition else "lost"
+    return Row(
+        None if placed is None else placed.offset,
+        None if placed is None else placed.size,
         site.mirror or "",
         _word(site),
-        at,
-        status,
+        None if host is None else host + site.page * size,
+        verdict,
     )
 
 
@@ -241,7 +258,7 @@ def _tables(spec: FamilySpec, sites: dict[int, Site], results: list[AbiOutcome],
 def _table(spec: FamilySpec, sites: dict[int, Site], result: AbiOutcome, uses: list[Site]) -> list[str]:
     lines = [f"  {'offset':>6}  {'size':>4}  {'field':<24} {'struct ' + spec.host:<24} {'at':>6}  result"]
     for site in uses:
-        offset, size, field, word, at, status = _row(spec, site, result)
+        offset, size, field, word, at, status = _row(spec, site, result).cells(site.condition)
         lines.append(f"  {offset:>6}  {size:>4}  {field:<24} {word:<24} {at:>6}  {status}")
     for site in sites.values():
         if site.mirror is None:
@@ -258,7 +275,6 @@ def _table(spec: FamilySpec, sites: dict[int, Site], result: AbiOutcome, uses: l
 def _data(
     spec_file: SpecFile, spec: FamilySpec, sites: dict[int, Site], results: list[AbiOutcome], source: str
 ) -> dict[str, object]:
-    keys = ("offset", "size", "field", "host", "host_offset", "result")
     return {
         "spec": spec_file.display,
         "family": spec.macro,
@@ -269,7 +285,7 @@ def _data(
                 "abi": r.abi.name,
                 "triple": r.abi.triple,
                 "uses": [
-                    dict(zip(keys, _row(spec, s, r), strict=True)) | {"assert": s.text, "line": s.loc.line}
+                    asdict(_row(spec, s, r)) | {"assert": s.text, "line": s.loc.line, "if": s.condition}
                     for s in sites.values()
                     if s.mirror
                 ],
