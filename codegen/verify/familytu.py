@@ -71,6 +71,8 @@ def mirror_text(spec: FamilySpec, tree: Path | None, shown_tree: str | None = No
     returns `[SourceText(spec.path, 1, render_family_struct(spec))]`
     instead, and needs no tree.
     """
+    # HOOK (branch `body`): once a family spec carries its struct body, return
+    # [SourceText(spec.path, 1, render_family_struct(spec))] here, before any tree is read.
     if tree is None:
         raise BadUsage(
             f"{spec.path}: verify reads a family's struct {spec.mirror} from the kernel tree for now: "
