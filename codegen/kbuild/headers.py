@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from codegen.cachefiles import store_file
 from codegen.errors import ToolError
 from codegen.kbuild import builddir
 from codegen.kbuild.arches import Arch
@@ -110,7 +111,7 @@ def _prepare(tree: Path, arch: Arch, out: Path, fresh: bool, say: Say, tools_bui
     fragment = out / _FRAGMENT
     text = render("verify/headers.mk.j2", skipped=SKIPPED)
     if not fragment.is_file() or fragment.read_text(encoding="utf-8") != text:
-        fragment.write_text(text, encoding="utf-8")
+        store_file(fragment, text.encode())
     # Run in the O= directory through its Makefile, without the kernel's second make (which
     # would not read our fragment): --no-print-directory is what tells the kernel it is there.
     argv = [

@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from codegen.cachefiles import store_file
+
 
 def record(out: Path, stamp: Path, tree: Path) -> None:
     """Write the stamp: every input file make recorded for the generated headers, one per line."""
@@ -24,7 +26,7 @@ def record(out: Path, stamp: Path, tree: Path) -> None:
                 if path.is_file():
                     found.add(os.fspath(path))
                     break
-    stamp.write_text("".join(f"{p}\n" for p in sorted(found)), encoding="utf-8")
+    store_file(stamp, "".join(f"{p}\n" for p in sorted(found)).encode())  # by rename: whole or absent
 
 
 def current(stamp: Path) -> bool:
