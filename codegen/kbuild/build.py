@@ -70,17 +70,22 @@ def configure(
     writes the config headers, which the build would otherwise make with a
     third evaluation. The result is the .config and autoconf.h of `make
     defconfig`, `scripts/config --enable`, `make olddefconfig` (tests/test_kbuild.py
-    compares them). syncconfig also builds the host tools (fixdep, conf);
-    `after_tools` runs once they are there, so other arches can copy them.
+    compares them). syncconfig builds the host tools (fixdep, conf) it needs;
+    with `after_tools`, they are built first (`build_config`) and it runs,
+    so other arches can copy them while this one evaluates Kconfig.
     """
     say(f"{arch.name}: configuring ({arch.defconfig}, then enable {', '.join(builddir.ENABLE)})")
     try:
         builddir.write_start_config(tree, out, arch)
     except OSError as exc:
         return "config", f"cannot write {out / '.config'}: {exc}"
-    code, output = _run(_make(tree, out, arch, [f"-j{os.cpu_count() or 1}", "syncconfig"]), log)
-    if after_tools is not None:
+    jobs = f"-j{os.cpu_count() or 1}"
+    if after_tools is not None:  # kconfig's own target for conf alone, without evaluating Kconfig
+        code, output = _run(_make(tree, out, arch, [jobs, "build_config"]), log)
         after_tools()
+        if code:
+            return "build_config", output
+    code, output = _run(_make(tree, out, arch, [jobs, "syncconfig"]), log)
     if code:
         return "syncconfig", output
     missing = builddir.missing_options(out)
