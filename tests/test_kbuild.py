@@ -214,3 +214,33 @@ def test_usage_errors(tmp_path: Path) -> None:
         (tmp_path / name).write_text("", encoding="utf-8")
     proc = mirrorgen("kbuild", "--tree", str(tmp_path), "--arch", "x86_64", cache_dir=tmp_path)
     assert proc.returncode == 2 and "configured in place" in proc.stderr and "make mrproper" in proc.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.kbuild
+def test_one_kconfig_evaluation_gives_what_defconfig_and_olddefconfig_give(
+    tree_sid: Path, tmp_path: Path
+) -> None:
+    """kbuild configures with the defconfig file plus its options, completed by syncconfig; the
+    kernel's documented way (make defconfig, scripts/config --enable, make olddefconfig, then
+    the build's syncconfig) must give the same .config and autoconf.h, byte for byte."""
+    from codegen.kbuild import builddir
+    from codegen.kbuild.arches import ARCHES as KNOWN
+    from codegen.kbuild.build import configure
+
+    require_build_tools()
+    arch = KNOWN["x86_64"]
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    for out in (ours, theirs):
+        out.mkdir()
+    assert configure(tree_sid, ours, arch, ours / "log", lambda _: None) is None
+    env = {**os.environ, "LANG": "C"}
+    make = ["make", "-s", "-C", str(tree_sid), f"O={theirs}", *arch.make_vars()]
+    subprocess.run([*make, "defconfig"], check=True, capture_output=True, env=env)
+    options = [arg for opt in builddir.ENABLE for arg in ("--enable", opt)]
+    script = str(tree_sid / "scripts" / "config")
+    subprocess.run([script, "--file", str(theirs / ".config"), *options], check=True)
+    subprocess.run([*make, "olddefconfig"], check=True, capture_output=True, env=env)
+    subprocess.run([*make, "syncconfig"], check=True, capture_output=True, env=env)
+    for name in (".config", "include/generated/autoconf.h"):
+        assert (ours / name).read_bytes() == (theirs / name).read_bytes(), name

@@ -1,8 +1,9 @@
 """Layouts read from real kernel trees: the hand model of struct page against the tree's own,
 and a struct only the tree defines, on x86_64, i386 and arm64 of 6.12 and 7.2.
 
-The trees' generated headers are made the kernel's way (defconfig, then
-`make prepare0`) in kbuild's O= directories, once per tree and arch.
+The trees' generated headers are made the kernel's way (the arch's defconfig
+completed by syncconfig, then the kernel's `prepare0` without host programs)
+in kbuild's O= directories, once per tree and arch.
 """
 
 from __future__ import annotations

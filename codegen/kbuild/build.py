@@ -58,29 +58,39 @@ def build_arch(
     return result(True, configured)
 
 
-def configure(tree: Path, out: Path, arch: Arch, log: Path, say: Say) -> tuple[str, str] | None:
-    """defconfig, our options, olddefconfig: None, or the failing step and its output."""
-    say(f"{arch.name}: configuring (defconfig, then enable {', '.join(builddir.ENABLE)})")
-    steps = [
-        ("defconfig", _make(tree, out, arch, ["defconfig"])),
-        (
-            "scripts/config",
-            [
-                str(tree / "scripts" / "config"),
-                "--file",
-                str(out / ".config"),
-                *(arg for opt in builddir.ENABLE for arg in ("--enable", opt)),
-            ],
-        ),
-        ("olddefconfig", _make(tree, out, arch, ["olddefconfig"])),
-    ]
-    for step, argv in steps:
-        code, output = _run(argv, log)
+def configure(
+    tree: Path, out: Path, arch: Arch, log: Path, say: Say, after_tools: Callable[[], None] | None = None
+) -> tuple[str, str] | None:
+    """The arch's defconfig with our options, completed by syncconfig: None, or the failing step
+    and its output.
+
+    One Kconfig evaluation instead of three: the .config starts as the arch's
+    defconfig file plus `CONFIG_<OPTION>=y` lines, and syncconfig gives every
+    other symbol its default (what defconfig and olddefconfig do) and also
+    writes the config headers, which the build would otherwise make with a
+    third evaluation. The result is the .config and autoconf.h of `make
+    defconfig`, `scripts/config --enable`, `make olddefconfig` (tests/test_kbuild.py
+    compares them). syncconfig builds the host tools (fixdep, conf) it needs;
+    with `after_tools`, they are built first (`build_config`) and it runs,
+    so other arches can copy them while this one evaluates Kconfig.
+    """
+    say(f"{arch.name}: configuring ({arch.defconfig}, then enable {', '.join(builddir.ENABLE)})")
+    try:
+        builddir.write_start_config(tree, out, arch)
+    except OSError as exc:
+        return "config", f"cannot write {out / '.config'}: {exc}"
+    jobs = f"-j{os.cpu_count() or 1}"
+    if after_tools is not None:  # kconfig's own target for conf alone, without evaluating Kconfig
+        code, output = _run(_make(tree, out, arch, [jobs, "build_config"]), log)
+        after_tools()
         if code:
-            return step, output
+            return "build_config", output
+    code, output = _run(_make(tree, out, arch, [jobs, "syncconfig"]), log)
+    if code:
+        return "syncconfig", output
     missing = builddir.missing_options(out)
     if missing:
-        return "config", f"still off after olddefconfig: {', '.join(missing)}"
+        return "config", f"still off after syncconfig: {', '.join(missing)}"
     builddir.mark_configured(out, arch)
     return None
 
@@ -88,6 +98,11 @@ def configure(tree: Path, out: Path, arch: Arch, log: Path, say: Say) -> tuple[s
 def make(tree: Path, out: Path, arch: Arch, args: list[str], log: Path) -> tuple[int, str]:
     """One make run in the arch's O= directory, logged."""
     return _run(_make(tree, out, arch, args), log)
+
+
+def run_logged(argv: list[str], log: Path) -> tuple[int, str]:
+    """Run a command with the build's locale, its output appended to the log."""
+    return _run(argv, log)
 
 
 def _make(tree: Path, out: Path, arch: Arch, args: list[str]) -> list[str]:
@@ -98,8 +113,10 @@ def _run(argv: list[str], log: Path) -> tuple[int, str]:
     # gcc's messages in English with ASCII quotes. The kernel's Makefile unexports
     # LC_ALL, so the locale is set through the variables it passes on.
     env = {**os.environ, "LANG": "C", "LC_CTYPE": "C", "LC_MESSAGES": "C"}
+    start = time.monotonic()
     proc = subprocess.run(argv, capture_output=True, text=True, errors="replace", env=env, check=False)
     output = proc.stdout + proc.stderr
+    took = f"[{time.monotonic() - start:.2f} s, exit {proc.returncode}]"  # where a cold build's time goes
     with log.open("a", encoding="utf-8") as handle:
-        handle.write(f"$ {' '.join(argv)}\n{output}\n")
+        handle.write(f"$ {' '.join(argv)}\n{output}\n{took}\n")
     return proc.returncode, output

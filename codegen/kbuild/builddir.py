@@ -66,6 +66,18 @@ def config_fresh(tree: Path, out: Path, arch: Arch) -> bool:
     return stamp == _stamp_text(arch) and config > max(inputs)
 
 
+def write_start_config(tree: Path, out: Path, arch: Arch) -> None:
+    """The .config syncconfig completes: the arch's defconfig file, then our options switched on."""
+    base = (tree / arch.defconfig).read_bytes()
+    if base and not base.endswith(b"\n"):
+        base += b"\n"
+    options = "".join(f"CONFIG_{opt}=y\n" for opt in ENABLE).encode()
+    store = out / ".config"
+    tmp = out / f"..config.mirrorgen-{os.getpid()}.tmp"
+    tmp.write_bytes(base + options)
+    os.replace(tmp, store)
+
+
 def mark_configured(out: Path, arch: Arch) -> None:
     (out / _STAMP).write_text(_stamp_text(arch), encoding="utf-8")
 
@@ -77,3 +89,30 @@ def missing_options(out: Path) -> list[str]:
 
 def _stamp_text(arch: Arch) -> str:
     return f"{arch.name} {arch.defconfig} +{' +'.join(ENABLE)}\n"
+
+
+# The host programs configuring needs; built from the tree alone, the same for every arch.
+_HOST_TOOLS = ("scripts/basic", "scripts/kconfig")
+
+
+def has_host_tools(out: Path) -> bool:
+    scripts = out / "scripts"
+    return (scripts / "basic" / "fixdep").is_file() and (scripts / "kconfig" / "conf").is_file()
+
+
+def share_host_tools(source: Path, out: Path) -> None:
+    """Copy fixdep and conf, with their objects and make's .cmd records, from another arch's O=
+    directory of the same tree, keeping mtimes so make finds them up to date; each file lands by
+    rename (a torn copy is absent, and make rebuilds it). Nothing is copied over existing tools."""
+    import shutil
+
+    if not has_host_tools(source) or has_host_tools(out):
+        return
+    for sub in _HOST_TOOLS:
+        for directory, _, files in os.walk(source / sub):
+            target = out / Path(directory).relative_to(source)
+            target.mkdir(parents=True, exist_ok=True)
+            for name in files:
+                tmp = target / f".{name}.mirrorgen-{os.getpid()}.tmp"
+                shutil.copy2(Path(directory, name), tmp)
+                os.replace(tmp, target / name)

@@ -64,7 +64,8 @@ def _family_here(shown: str, line: int, col: int) -> Exception:
     from codegen.errors import InputError
 
     return InputError(shown, line, col, "a family spec (version 2) is read only by check --tree, "
-                                        "apply and import so far; this command takes version 1 specs")
+                                        "apply, import and verify --tree so far; this command takes "
+                                        "version 1 specs")
 
 
 def parse_spec(raw: bytes, display: str, name: str) -> Spec:

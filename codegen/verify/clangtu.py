@@ -73,6 +73,7 @@ class Compiled:
     members: dict[str, dict[str, FieldLayout]]  # the same members, placed with size and alignment
     sizes: dict[str, int]  # sizeof each struct asked about
     static_asserts: dict[str, int]  # file -> static asserts clang parsed there
+    assert_lines: dict[str, tuple[int, ...]]  # file -> the lines of those asserts (as #line presents them)
 
 
 _local = threading.local()
@@ -91,7 +92,11 @@ def index() -> Any:
 
 
 def compile_c(
-    text: str, triple: str, flatten: Iterable[str] = (), offsets: Mapping[str, Iterable[str]] | None = None
+    text: str,
+    triple: str,
+    flatten: Iterable[str] = (),
+    offsets: Mapping[str, Iterable[str]] | None = None,
+    extra: Iterable[str] = (),
 ) -> Compiled:
     """Parse `text` for `triple` (no system headers); flatten some structs, look up members of others.
 
@@ -100,7 +105,7 @@ def compile_c(
     """
     from clang.cindex import CursorKind, TranslationUnitLoadError
 
-    args = ["-target", triple, "-ffreestanding", "-nostdinc", "-std=gnu11", "-w"]
+    args = ["-target", triple, "-ffreestanding", "-nostdinc", "-std=gnu11", "-w", *extra]
     try:
         tu = index().parse(SOURCE_NAME, args=args, unsaved_files=[(SOURCE_NAME, text)])
     except TranslationUnitLoadError:
@@ -112,10 +117,12 @@ def compile_c(
     members: dict[str, dict[str, FieldLayout]] = {}
     sizes: dict[str, int] = {}
     asserts: dict[str, int] = {}
+    lines: dict[str, list[int]] = {}
     for cursor in tu.cursor.get_children():
         if cursor.kind == CursorKind.STATIC_ASSERT:
-            name = where(cursor.location.line)[0]
+            name, line = where(cursor.location.line)
             asserts[name] = asserts.get(name, 0) + 1
+            lines.setdefault(name, []).append(line)
         elif cursor.kind == CursorKind.STRUCT_DECL and cursor.is_definition():
             tag = cursor.spelling
             if tag in flat:
@@ -126,7 +133,7 @@ def compile_c(
             if tag in flat or tag in asked:
                 sizes[tag] = cursor.type.get_size()
     errors = tuple(_diagnostic(d, where) for d in tu.diagnostics if d.severity >= 3)
-    return Compiled(errors, layouts, found, members, sizes, asserts)
+    return Compiled(errors, layouts, found, members, sizes, asserts, {k: tuple(v) for k, v in lines.items()})
 
 
 def _diagnostic(diag: Any, where: _Presumed) -> Diagnostic:

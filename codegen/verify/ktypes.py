@@ -78,6 +78,10 @@ TYPEDEFS: tuple[Typedef, ...] = (
     Typedef("phys_addr_t", "u64", "u32", "CONFIG_PHYS_ADDR_T_64BIT"),
     Typedef("resource_size_t", "phys_addr_t"),
     Typedef("dma_addr_t", "u64", "u32", "CONFIG_ARCH_DMA_ADDR_T_64BIT"),
+    # The page-mirror families' bodies (verify of a family spec).
+    Typedef("pgtable_t", "void *", note="struct page * on most arches, a pointer to a page table on others"),
+    Typedef("mm_id_t", "unsigned int", "unsigned short", "CONFIG_64BIT"),
+    Typedef("mm_id_mapcount_t", "int", "short", "CONFIG_64BIT"),
 )
 RECORDS: tuple[Record, ...] = (
     Record("atomic_t", (("int", "counter"),), "atomic_t"),
@@ -100,6 +104,11 @@ RECORDS: tuple[Record, ...] = (
     Record("rb_node", (("unsigned long", "__rb_parent_color"), ("struct rb_node *", "rb_right"),
                        ("struct rb_node *", "rb_left"))),
     Record("kref", (("refcount_t", "refcount"),)),
+    # One-word structs the kernel wraps page words in (7.x): the word's size and alignment.
+    Record("memdesc_flags", (("unsigned long", "f"),), "memdesc_flags_t",
+           note="an anonymous struct in the kernel; the tag is mirrorgen's"),
+    Record("swp_entry", (("unsigned long", "val"),), "swp_entry_t",
+           note="an anonymous struct in the kernel; the tag is mirrorgen's"),
 )  # fmt: skip
 
 TYPEDEF_NAMES = frozenset(t.name for t in TYPEDEFS) | frozenset(r.typedef for r in RECORDS if r.typedef)

@@ -5,12 +5,14 @@ directory that `kbuild` prepares the kernel's way; this module only parses.
 The translation unit (templates/verify/tree.c.j2) includes the host's
 header and the headers that define the types asked about, and declares one
 variable of each type: clang reports its size and alignment, and the host
-struct's layout, flattened. Results are memoized per tree configuration.
+struct's layout, flattened. Results are memoized per tree configuration and
+believed while every file the parse read has the same mtime and size.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -101,12 +103,40 @@ def tree_layout(build: TreeBuild, host: str, header: str, types: list[str]) -> T
         if found is not None:
             return found
     headers = list(dict.fromkeys([header, *locate(build, types).values()]))
-    layout = _parse(build, host, headers, types)
-    memo.store(key, json.dumps(asdict(layout)))
+    layout, read = _parse(build, host, headers, types)
+    memo.store(key, json.dumps({**asdict(layout), "read": _stamps(read)}))
     return layout
 
 
-def _parse(build: TreeBuild, host: str, headers: list[str], types: list[str]) -> TreeLayout:
+def _stamps(paths: list[str]) -> list[tuple[str, int, int]] | None:
+    """Each header the parse read, with its mtime and size: the entry holds while all are unchanged."""
+    out: list[tuple[str, int, int]] = []
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        out.append((path, st.st_mtime_ns, st.st_size))
+    return out
+
+
+def _unchanged(stamps: Any) -> bool:
+    if not isinstance(stamps, list) or not stamps:
+        return False
+    try:
+        for path, mtime, size in stamps:
+            st = os.stat(path)
+            if st.st_mtime_ns != mtime or st.st_size != size:
+                return False
+    except (OSError, TypeError, ValueError):
+        return False
+    return True
+
+
+def _parse(
+    build: TreeBuild, host: str, headers: list[str], types: list[str]
+) -> tuple[TreeLayout, list[str]]:
+    """The layout, and every file the parse read."""
     from clang.cindex import CursorKind
 
     from codegen.render import render
@@ -126,12 +156,15 @@ def _parse(build: TreeBuild, host: str, headers: list[str], types: list[str]) ->
                 found[types[int(m.group(1))]] = (size, align)
         elif cursor.kind == CursorKind.STRUCT_DECL and cursor.spelling == host and cursor.is_definition():
             placed = layout_of(cursor)
-    return TreeLayout(build.abi.name, placed, found)
+    read = sorted({str(inc.include.name) for inc in tu.get_includes()})
+    return TreeLayout(build.abi.name, placed, found), read
 
 
 def _decode(text: str) -> TreeLayout | None:
     try:
         raw: dict[str, Any] = json.loads(text)
+        if not _unchanged(raw.get("read")):  # a header of the tree changed since: parse again
+            return None
         host = raw["host"]
         placed = (
             StructLayout.from_dict(host)
