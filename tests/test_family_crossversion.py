@@ -113,3 +113,23 @@ def test_same_kernel_still_offers_apply(tree_612: Path, tmp_path: Path,
     assert f"to fix, run: mirrorgen apply --tree {root}" in err
     assert _run(capsys, "apply", "--tree", str(root), str(spec))[0] == 0
     assert header.read_bytes() == (tree_612 / HOST_HEADER).read_bytes()
+
+
+@pytest.mark.slow
+def test_a_field_declared_twice_is_compared_copy_by_copy(tree_sid: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """7.2 folio declares _entire_mapcount under #ifdef CONFIG_64BIT and again under #ifndef:
+    a change to the second copy is named as that copy's, not hidden behind the first."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(import_family(tree_sid, "FOLIO_MATCH", "spec"))
+    root = _copy(tree_sid, tmp_path, [HOST_HEADER])
+    header = root / HOST_HEADER
+    data = header.read_bytes()
+    first = data.index(b"\tatomic_t _entire_mapcount;")
+    second = data.index(b"\tatomic_t _entire_mapcount;", first + 1)
+    header.write_bytes(data[:second] + b"\tlong _entire_mapcount;" + data[second + 27:])
+
+    code, err = _run(capsys, "check", "--tree", str(root), str(spec))
+    assert code == 1
+    assert "struct folio: field '_entire_mapcount' is 'long' in the tree, 'atomic_t' in the spec" in err
+    assert "moved" not in err and "under" not in err, err

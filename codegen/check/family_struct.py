@@ -46,6 +46,11 @@ class _Field:
     where: tuple[str, ...]  # the aggregates around it
     cond: tuple[str, ...]  # the directives it is under
     line: int
+    nth: int = 0  # the same name declared again (folio's _entire_mapcount under #ifdef and #ifndef)
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return self.label, self.nth
 
 
 def explain_struct(spec: FamilySpec, expected: str, found: bytes) -> list[Said]:
@@ -84,6 +89,10 @@ def _fields(region: StructRegion) -> list[_Field]:
                 out.append(_field(node, where, cond))
 
     walk(nest(region.lines), (), ())
+    seen: dict[str, int] = {}
+    for i, f in enumerate(out):
+        out[i] = _Field(f.label, f.decl, f.where, f.cond, f.line, seen.get(f.label, 0))
+        seen[f.label] = seen.get(f.label, 0) + 1
     return out
 
 
@@ -95,10 +104,10 @@ def _field(line: BodyLine, where: tuple[str, ...], cond: tuple[str, ...]) -> _Fi
 
 def _compare(spec: FamilySpec, name: str, want: list[_Field], have: list[_Field]) -> list[Said]:
     said: list[Said] = []
-    have_by = {f.label: f for f in have}
-    want_by = {f.label: f for f in want}
-    gone = [f for f in want if f.label not in have_by]
-    new = [f for f in have if f.label not in want_by]
+    have_by = {f.key: f for f in have}
+    want_by = {f.key: f for f in want}
+    gone = [f for f in want if f.key not in have_by]
+    new = [f for f in have if f.key not in want_by]
     for f in list(gone):
         twin = next((h for h in new if h.decl == f.decl and h.where == f.where and h.cond == f.cond), None)
         if twin is not None:
@@ -119,12 +128,12 @@ def _compare(spec: FamilySpec, name: str, want: list[_Field], have: list[_Field]
              for f in gone]
     said += [Said(f.line, f"{name}: field '{f.label}' ({f.decl}) is in the tree but not in the spec")
              for f in new]
-    order_want = [f.label for f in want if f.label in have_by]
-    order_have = [f.label for f in have if f.label in want_by]
+    order_want = [f.key for f in want if f.key in have_by]
+    order_have = [f.key for f in have if f.key in want_by]
     blocks = SequenceMatcher(None, order_want, order_have, autojunk=False).get_matching_blocks()
     in_order = {order_want[b.a + k] for b in blocks for k in range(b.size)}
     for f in want:
-        h = have_by.get(f.label)
+        h = have_by.get(f.key)
         if h is None:
             continue
         if h.decl != f.decl:
@@ -136,7 +145,7 @@ def _compare(spec: FamilySpec, name: str, want: list[_Field], have: list[_Field]
         elif _where(h) != _where(f):
             said.append(Said(h.line, f"{name}: field '{f.label}' moved: in {_where(h)} in the tree, "
                                      f"{_where(f)} in the spec{_host(spec, f.label)}"))
-        elif f.label not in in_order:
+        elif f.key not in in_order:
             said.append(Said(h.line, f"{name}: field '{f.label}' moved: after '{_before(have, h)}' in the "
                                      f"tree, '{_before(want, f)}' in the spec{_host(spec, f.label)}"))
     return sorted(said, key=lambda s: s.line)
