@@ -243,12 +243,15 @@ def _hits(data: bytes, limit: int) -> Iterator[tuple[int, int]]:
 
 
 def _family_defines(data: bytes) -> list[int]:
-    """Where each function-like `#define` that compares two `offsetof` starts."""
+    """Where each family `#define` starts: function-like, comparing two `offsetof` of fixed structs
+    (read alone first: a helper over any type is no reason to read the rest of a big file)."""
     out = []
     for m in _DEFINE.finditer(data):
         end = _logical_end(data, m.start())
         if data.count(b"offsetof", m.start(), end) >= 2 and next(_hits(data[m.start() : end], end), None):
-            out.append(m.start())
+            alone = parse(data[m.start() : end] + b"\n").root_node
+            if any(_macro(node) is not None for node in _captures(_queries()[2], alone)):
+                out.append(m.start())
     return out
 
 

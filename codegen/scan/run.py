@@ -9,9 +9,12 @@ from pathlib import Path
 
 from codegen.family.model import Family
 from codegen.family.treescan import ScanStats, scan_tree
-from codegen.scan.hazards import Hazard, family_hazards, merge
-from codegen.scan.layouts import Placed
 from codegen.scan.owned import Owner, owners
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the hazards and their layouts load only when a scan computes them
+    from codegen.scan.hazards import Hazard
+    from codegen.scan.layouts import Placed
 
 PAGE = "struct page"
 
@@ -54,6 +57,7 @@ def _hazards(result: ScanResult, arches: list[str]) -> None:
 
     from codegen.kbuild.arches import ARCHES
     from codegen.kbuild.headers import prepared
+    from codegen.scan.hazards import family_hazards, merge
     from codegen.scan.layouts import file_layouts
     from codegen.verify.abis import parse_abis
     from codegen.verify.treetypes import TreeBuild
