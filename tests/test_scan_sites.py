@@ -174,7 +174,7 @@ def test_grep_names_the_files_with_offsetof_and_no_others(tmp_path: Path) -> Non
     outs = [out for _, _, out in ls.run_all(tree, ls.grep_file_argvs(*ls.paths_and_sizes(listing), 2), 2)]
     found = [p for out in outs for p in ls.grep_found(out)]
     assert sorted(found) == ["include/mirror.h", "lib/a.c", "lib/plain.c"]
-    argvs = ls.grep_file_argvs(["lib/none.c", "lib/a.c", "lib/gone.c"], [0, 0, 0], 1)
+    argvs = ls.grep_file_argvs([b"lib/none.c", b"lib/a.c", b"lib/gone.c"], [0, 0, 0], 1)
     (code, out), = [(code, out) for _, code, out in ls.run_all(tree, argvs, 1)]
     assert code == 2 and ls.grep_found(out) == ["lib/a.c"]  # 2: the caller reads that chunk itself
 

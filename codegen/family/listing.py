@@ -16,12 +16,12 @@ import os
 import queue
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 _ENV = {**os.environ, "LC_ALL": "C"}  # bytes, not characters; times printed with a dot
 _FIND_TESTS = ["(", "-name", "*.[ch]", "-type", "f", ")", "-printf", "%i %s %T@ %C@ %p\\0"]
-_GREP = ["grep", "-lsF", "--null", "-D", "skip", "-e", "offsetof"]
+_GREP_B = [b"grep", b"-lsF", b"--null", b"-D", b"skip", b"-e", b"offsetof"]
 _ARGV_BYTES = 512 * 1024  # file names per grep call: well under ARG_MAX
 
 
@@ -42,17 +42,17 @@ def find_argvs(tree: Path, jobs: int) -> list[list[str]]:
     return [["find", *chunk, *_FIND_TESTS] for chunk in _round_robin(starts(tree), jobs)]
 
 
-def paths_and_sizes(listing: bytes) -> tuple[list[str], list[int]]:
+def paths_and_sizes(listing: bytes) -> tuple[list[bytes], list[int]]:
     found = _PATH_AND_SIZE.findall(listing)
-    return [os.fsdecode(p) for _, p in found], [int(s) for s, _ in found]
+    return [p for _, p in found], [int(s) for s, _ in found]
 
 
 _PATH_AND_SIZE = re.compile(rb"\d+ (\d+) \S+ \S+ ([^\0]*)\0")
 
 
-def grep_file_argvs(paths: list[str], sizes: list[int], jobs: int) -> list[list[str]]:
+def grep_file_argvs(paths: list[bytes], sizes: list[int], jobs: int) -> list[list[bytes]]:
     """grep over these files, in runs of about equal bytes."""
-    return [[*_GREP, "--", *chunk] for chunk in _by_bytes(paths, sizes, 4 * jobs)]
+    return [[*_GREP_B, b"--", *chunk] for chunk in _by_bytes(paths, sizes, 4 * jobs)]
 
 
 def grep_found(out: bytes) -> list[str]:
@@ -71,21 +71,39 @@ def size_of(row: bytes) -> int:
     return int(row.split(b" ", 2)[1])
 
 
-def racy(rows: Iterable[bytes], stamp_ns: int) -> list[str]:
-    """The paths of rows whose mtime or ctime is at `stamp_ns` or later."""
+def racy(listing: bytes, stamp_ns: int) -> list[str]:
+    """The paths of records whose mtime or ctime is at `stamp_ns` or later.
+
+    A regular expression over the whole listing finds the records with a time in that second or
+    later (numbers with a fraction: times, not sizes), since almost no file is racy; those are
+    then compared in full."""
     limit = _as_find(stamp_ns)
     digits = len(limit.partition(b".")[0])
-    out: list[str] = []
-    for row in rows:
-        _, _, mtime, ctime, path = row.split(b" ", 4)
-        for stamp in (mtime, ctime):  # fixed ten fraction digits: equal lengths compare as numbers
-            if (len(stamp.partition(b".")[0]), stamp) >= (digits, limit) and not stamp.startswith(b"-"):
-                out.append(os.fsdecode(path))
-                break
-    return out
+    out: set[str] = set()
+    for hit in re.finditer(b" (?:%s)\\.[0-9]+ " % _at_least(stamp_ns // 1_000_000_000), listing):
+        start = listing.rfind(b"\0", 0, hit.start()) + 1
+        _, _, mtime, ctime, path = listing[start : listing.index(b"\0", hit.start())].split(b" ", 4)
+        # ten fraction digits each: times with as many whole digits compare as numbers
+        if any((len(t.partition(b".")[0]), t) >= (digits, limit) for t in (mtime, ctime)):
+            out.add(os.fsdecode(path))
+    return sorted(out)
 
 
-def run_all(tree: Path, argvs: list[list[str]], jobs: int) -> Iterator[tuple[int, int, bytes]]:
+def _at_least(number: int) -> bytes:
+    """A regular expression for the decimal numbers (no sign, no leading zero) >= `number`."""
+    digits = b"%d" % number
+    size = len(digits)
+    ways = [b"[1-9][0-9]{%d,}" % size, digits]
+    for i in range(size):
+        if digits[i] < ord("9"):
+            higher = b"[%c-9]" % (digits[i] + 1)
+            ways.append(digits[:i] + higher + b"[0-9]" * (size - i - 1))
+    return b"|".join(ways)
+
+
+def run_all(
+    tree: Path, argvs: Sequence[Sequence[str | bytes]], jobs: int
+) -> Iterator[tuple[int, int, bytes]]:
     """(index, exit code, stdout) of each command, run in `tree`, at most `jobs` at a time, in
     order of start, yielded as they finish. A command that cannot start has exit code -1."""
     import subprocess
@@ -156,15 +174,20 @@ def _round_robin(names: list[str], jobs: int) -> list[list[str]]:
     return [c for c in (names[i::count] for i in range(count)) if c]
 
 
-def _by_bytes(paths: list[str], sizes: list[int], count: int) -> list[list[str]]:
-    share = max(1, sum(sizes) // max(count, 1))
-    chunks: list[list[str]] = [[]]
-    held = named = 0
-    for path, size in zip(paths, sizes, strict=True):
-        if chunks[-1] and (held >= share or named + len(path) + 1 > _ARGV_BYTES):
-            chunks.append([])
-            held = named = 0
-        chunks[-1].append(path if not path.startswith("-") else f"./{path}")
-        held += size
-        named += len(path) + 1
-    return [c for c in chunks if c]
+def _by_bytes(paths: list[bytes], sizes: list[int], count: int) -> list[list[bytes]]:
+    """Runs of `paths` with about equal bytes to read, each within the argv budget."""
+    from bisect import bisect_left
+    from itertools import accumulate, pairwise
+
+    held = list(accumulate(sizes))
+    named = list(accumulate(len(p) + 1 for p in paths))
+    count = max(count, named[-1] // _ARGV_BYTES + 1) if paths else 0
+    cuts = sorted({0, len(paths), *(bisect_left(held, held[-1] * k // count) for k in range(1, count))})
+    out: list[list[bytes]] = []
+    for lo, hi in pairwise(cuts):
+        while lo < hi:  # split a run whose names outgrow the budget
+            end = min(hi, bisect_left(named, (named[lo - 1] if lo else 0) + _ARGV_BYTES, lo, hi))
+            end = max(end, lo + 1)
+            out.append([p if not p.startswith(b"-") else b"./" + p for p in paths[lo:end]])  # not options
+            lo = end
+    return out

@@ -236,8 +236,11 @@ def _hits(data: bytes, limit: int) -> Iterator[tuple[int, int]]:
         nxt = data.find(b"offsetof", start + 8, limit)
         if nxt < 0:
             return
-        between = data[start + 8 : nxt]
-        if len(between) < 600 and (b"==" in between or b"!=" in between) and b";" not in between:
+        if (
+            nxt - start - 8 < 600
+            and (data.find(b"==", start + 8, nxt) >= 0 or data.find(b"!=", start + 8, nxt) >= 0)
+            and data.find(b";", start + 8, nxt) < 0
+        ):
             yield start, nxt
         start = nxt
 
@@ -245,14 +248,23 @@ def _hits(data: bytes, limit: int) -> Iterator[tuple[int, int]]:
 def _family_defines(data: bytes) -> list[int]:
     """Where each family `#define` starts: function-like, comparing two `offsetof` of fixed structs
     (read alone first: a helper over any type is no reason to read the rest of a big file)."""
-    out = []
-    for m in _DEFINE.finditer(data):
-        end = _logical_end(data, m.start())
-        if data.count(b"offsetof", m.start(), end) >= 2 and next(_hits(data[m.start() : end], end), None):
-            alone = parse(data[m.start() : end] + b"\n").root_node
-            if any(_macro(node) is not None for node in _captures(_queries()[2], alone)):
-                out.append(m.start())
+    out: list[int] = []
+    for first, second in _hits(data, len(data)):
+        start = _logical_start(data, first)
+        if start in out or not _DEFINE.match(data, start) or second > _logical_end(data, start):
+            continue
+        alone = parse(data[start : _logical_end(data, start)] + b"\n").root_node
+        if any(_macro(node) is not None for node in _captures(_queries()[2], alone)):
+            out.append(start)
     return out
+
+
+def _logical_start(data: bytes, pos: int) -> int:
+    """The start of the logical line (backslash continuations joined) that holds `pos`."""
+    start = data.rfind(b"\n", 0, pos) + 1
+    while start > 1 and data[start - 2 : start - 1] == b"\\":
+        start = data.rfind(b"\n", 0, start - 1) + 1
+    return start
 
 
 _DEFINE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+\w+\(", re.M)

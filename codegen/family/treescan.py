@@ -57,7 +57,7 @@ def scan_tree(
     stats = ScanStats()
     if old.sites is None:
         listing, sites = _cold(tree, workers, stats)
-        racy = ls.racy(ls.rows(listing), stamp)
+        racy = ls.racy(listing, stamp)
     else:
         listing = _list(tree, workers)
         if listing == old.listing:  # the racy files alone may have changed
@@ -79,7 +79,7 @@ def scan_tree(
         sites = dict(old.sites)
         sizes = {ls.path_of(row): ls.size_of(row) for row in suspects}
         _read_again(tree, todo, [sizes.get(rel, 0) for rel in todo], sites, stats, workers)
-        racy = ls.racy(suspects, stamp)  # the others were not racy last time, nor changed since
+        racy = ls.racy(b"".join(row + b"\0" for row in suspects), stamp)  # the rest were not, nor changed
     kept = tuple(sorted(set(racy)))
     if listing != old.listing or sites != old.sites or kept != old.racy:
         _store(cache_path, _Index(listing, sites, kept))
@@ -100,9 +100,9 @@ def _cold(tree: Path, jobs: int, stats: ScanStats) -> tuple[bytes, dict[str, str
     """No cache: find lists the tree, then grep reads all of it in runs of equal bytes (a few
     headers hold half the bytes of a tree), and the files it names are read here as they come."""
     listing = _list(tree, jobs)
-    stats.files = listing.count(b"\0")
+    stats.files = stats.read = listing.count(b"\0")
     sites: dict[str, str] = {}
-    _read_again(tree, *ls.paths_and_sizes(listing), sites, stats, jobs)
+    _grep_and_read(tree, *ls.paths_and_sizes(listing), sites, stats, jobs)
     return listing, sites
 
 
@@ -115,11 +115,20 @@ def _read_again(
     stats.read += len(todo)
     if len(todo) < _PYTHON_READS:
         _read_into(tree, todo, sites, stats)
-        return
-    argvs = ls.grep_file_argvs(todo, sizes, jobs)
+    else:
+        _grep_and_read(tree, [os.fsencode(rel) for rel in todo], sizes, sites, stats, jobs)
+
+
+def _grep_and_read(
+    tree: Path, paths: list[bytes], sizes: list[int], sites: dict[str, str], stats: ScanStats, jobs: int
+) -> None:
+    """grep reads the files on every core; those it names are read here as its calls finish."""
+    argvs = ls.grep_file_argvs(paths, sizes, jobs)
     for i, code, out in ls.run_all(tree, argvs, jobs):
-        named = argvs[i][argvs[i].index("--") + 1 :]
-        _read_into(tree, ls.grep_found(out) if code in (0, 1) else named, sites, stats)
+        if code in (0, 1):
+            _read_into(tree, ls.grep_found(out), sites, stats)
+        else:  # every file of the call, read here
+            _read_into(tree, [os.fsdecode(p) for p in argvs[i][argvs[i].index(b"--") + 1 :]], sites, stats)
 
 
 def _read_into(tree: Path, paths: list[str], sites: dict[str, str], stats: ScanStats) -> None:
@@ -128,9 +137,6 @@ def _read_into(tree: Path, paths: list[str], sites: dict[str, str], stats: ScanS
         if found:
             sites[rel] = found
             stats.parsed += 1
-
-
-_BUFFER = bytearray(1 << 20)  # one read buffer per process: a fresh bytes object per file costs faults
 
 
 def default_cache(tree: Path) -> Path:
@@ -142,24 +148,11 @@ def default_cache(tree: Path) -> Path:
 
 def read_sites(path: str) -> str:
     """The JSON of the file's sites, or "" when the prefilter or the reader finds none."""
-    global _BUFFER
     try:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            count = os.readv(fd, [_BUFFER])
-        finally:
-            os.close(fd)
+        with open(path, "rb") as file:
+            data = file.read()
     except OSError:
         return ""
-    if count == len(_BUFFER):  # bigger than the buffer: read it whole
-        try:
-            count = len(data := Path(path).read_bytes())
-        except OSError:
-            return ""
-        _BUFFER = bytearray(data) + b"\0"
-    if _BUFFER.find(b"offsetof", 0, count) < 0:
-        return ""
-    data = bytes(_BUFFER[:count])
     from codegen.family.sites import file_sites, may_compare  # the reader only where a file needs it
 
     if not may_compare(data):
