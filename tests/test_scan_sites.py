@@ -148,11 +148,6 @@ def test_a_file_changed_around_a_scan_is_read_again_until_it_settles(tmp_path: P
     assert stats.read == 0
 
 
-def find_listing(tree: Path) -> bytes:
-    argvs = ls.find_argvs(ls.round_robin(ls.starts(tree), 2))
-    return b"".join(out for _, _, out in sorted(ls.run_all(tree, argvs, 2)))
-
-
 def test_find_and_the_python_walk_list_the_same_records(tmp_path: Path) -> None:
     if shutil.which("find") is None:
         unavailable("GNU find")
@@ -160,7 +155,8 @@ def test_find_and_the_python_walk_list_the_same_records(tmp_path: Path) -> None:
     (tree / "lib" / "link.c").symlink_to("a.c")  # not followed, not listed
     (tree / "lib" / "dir.h").mkdir()  # not a file
     (tree / "top.c").write_bytes(DIRECT)  # a file at the top
-    by_find = sorted(ls.rows(find_listing(tree)))
+    chunks = [out for _, code, out in sorted(ls.run_all(tree, ls.find_argvs(tree, 2), 2))]
+    by_find = sorted(ls.rows(b"".join(chunks)))
     paths = sorted(ls.path_of(row) for row in by_find)
     assert paths == ["include/mirror.h", "lib/a.c", "lib/plain.c", "top.c"]
     assert by_find == sorted(ls.rows(ls.walk_listing(tree)))
@@ -174,7 +170,7 @@ def test_grep_names_the_files_with_offsetof_and_no_others(tmp_path: Path) -> Non
     (tree / "lib" / "link.c").symlink_to("a.c")
     (tree / "top.h").symlink_to("include/mirror.h")
     os.mkfifo(tree / "lib" / "fifo.c")  # not listed; grep would wait for a writer
-    listing = find_listing(tree)
+    listing = b"".join(out for _, _, out in sorted(ls.run_all(tree, ls.find_argvs(tree, 2), 2)))
     outs = [out for _, _, out in ls.run_all(tree, ls.grep_file_argvs(*ls.paths_and_sizes(listing), 2), 2)]
     found = [p for out in outs for p in ls.grep_found(out)]
     assert sorted(found) == ["include/mirror.h", "lib/a.c", "lib/plain.c"]

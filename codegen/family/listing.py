@@ -38,27 +38,8 @@ def starts(tree: Path) -> list[str]:
     return out
 
 
-def find_argvs(chunks: list[list[str]]) -> list[list[str]]:
-    return [["find", *chunk, *_FIND_TESTS] for chunk in chunks]
-
-
-def balanced(listing: bytes, names: list[str], jobs: int) -> tuple[list[list[str]], bytes] | None:
-    """One chunk of start points per job, with about equal files each, and the listing in the order
-    find prints it for those chunks (so the next scan of an unchanged tree gives the same bytes);
-    None where a path does not map to its start point."""
-    groups: dict[bytes, list[bytes]] = {os.fsencode(name): [] for name in names}
-    for row in rows(listing):
-        group = groups.get(b"/".join(row.split(b" ", 4)[4].split(b"/", 2)[:2]))
-        if group is None:
-            return None
-        group.append(row)
-    bins: list[tuple[int, list[bytes]]] = [(0, []) for _ in range(max(jobs, 1))]
-    for name in sorted(groups, key=lambda n: -len(groups[n])):  # largest first, to the lightest bin
-        count, held = min(bins, key=lambda b: b[0])
-        bins[bins.index((count, held))] = (count + len(groups[name]) + 1, [*held, name])
-    chunks = [sorted(held) for _, held in bins if held]
-    ordered = b"".join(row + b"\0" for chunk in chunks for name in chunk for row in groups[name])
-    return [[os.fsdecode(name) for name in chunk] for chunk in chunks], ordered
+def find_argvs(tree: Path, jobs: int) -> list[list[str]]:
+    return [["find", *chunk, *_FIND_TESTS] for chunk in _round_robin(starts(tree), jobs)]
 
 
 def paths_and_sizes(listing: bytes) -> tuple[list[bytes], list[int]]:
@@ -186,7 +167,7 @@ def _as_find(ns: int) -> bytes:
     return b"%d.%09d0" % (seconds, fraction)
 
 
-def round_robin(names: list[str], jobs: int) -> list[list[str]]:
+def _round_robin(names: list[str], jobs: int) -> list[list[str]]:
     """Big neighbours (drivers/gpu, drivers/net) land in different chunks; more chunks than
     workers, so the pool evens them out."""
     count = min(len(names), 4 * jobs) or 1

@@ -44,7 +44,6 @@ class _Index:
     listing: bytes = b""
     sites: dict[str, str] | None = None  # path -> JSON of its sites, for files that have any
     racy: tuple[str, ...] = ()
-    chunks: tuple[tuple[str, ...], ...] = ()  # find's start points per call, in the listing's order
 
 
 def scan_tree(
@@ -56,14 +55,11 @@ def scan_tree(
     cache_path = cache_file if cache_file is not None else default_cache(tree)
     old = _load(cache_path)
     stats = ScanStats()
-    names = ls.starts(tree)
-    same = sorted(name for chunk in old.chunks for name in chunk) == names
-    chunks = [list(chunk) for chunk in old.chunks] if same else ls.round_robin(names, workers)
     if old.sites is None:
-        listing, sites = _cold(tree, chunks, workers, stats)
+        listing, sites = _cold(tree, workers, stats)
         racy = ls.racy(listing, stamp)
     else:
-        listing = _list(tree, chunks, workers)
+        listing = _list(tree, workers)
         if listing == old.listing:  # the racy files alone may have changed
             todo = list(old.racy)
             stats.files = listing.count(b"\0")
@@ -86,27 +82,24 @@ def scan_tree(
         racy = ls.racy(b"".join(row + b"\0" for row in suspects), stamp)  # the rest were not, nor changed
     kept = tuple(sorted(set(racy)))
     if listing != old.listing or sites != old.sites or kept != old.racy:
-        found = ls.balanced(listing, names, workers) if listing != old.listing else None
-        if found is not None:  # the next scan lists with one find per core, evenly
-            chunks, listing = found
-        _store(cache_path, _Index(listing, sites, kept, tuple(tuple(c) for c in chunks)))
+        _store(cache_path, _Index(listing, sites, kept))
     by_file = {rel: json.loads(sites[rel]) for rel in sorted(sites)}
     return families(by_file), stats
 
 
-def _list(tree: Path, chunks: list[list[str]], jobs: int) -> bytes:
-    found: list[bytes] = []
-    for _, code, out in sorted(ls.run_all(tree, ls.find_argvs(chunks), jobs)):
+def _list(tree: Path, jobs: int) -> bytes:
+    chunks: list[bytes] = []
+    for _, code, out in sorted(ls.run_all(tree, ls.find_argvs(tree, jobs), jobs)):
         if code != 0:
             return ls.walk_listing(tree)
-        found.append(out)
-    return b"".join(found)
+        chunks.append(out)
+    return b"".join(chunks)
 
 
-def _cold(tree: Path, chunks: list[list[str]], jobs: int, stats: ScanStats) -> tuple[bytes, dict[str, str]]:
+def _cold(tree: Path, jobs: int, stats: ScanStats) -> tuple[bytes, dict[str, str]]:
     """No cache: find lists the tree, then grep reads all of it in runs of equal bytes (a few
     headers hold half the bytes of a tree), and the files it names are read here as they come."""
-    listing = _list(tree, chunks, jobs)
+    listing = _list(tree, jobs)
     stats.files = stats.read = listing.count(b"\0")
     sites: dict[str, str] = {}
     _grep_and_read(tree, *ls.paths_and_sizes(listing), sites, stats, jobs)
@@ -180,15 +173,14 @@ def _load(path: Path) -> _Index:
     if sha256(body).digest() != digest:
         return _Index()
     try:
-        header, listing, sites, racy, chunks = marshal.loads(body)
+        header, listing, sites, racy = marshal.loads(body)
     except (ValueError, EOFError, TypeError):
         return _Index()
     sound = (
         header == _header() and isinstance(listing, bytes) and isinstance(sites, dict)
         and isinstance(racy, tuple) and all(isinstance(v, str) for v in sites.values())
-        and isinstance(chunks, tuple) and all(isinstance(c, tuple) for c in chunks)
     )  # fmt: skip
-    return _Index(listing, sites, racy, chunks) if sound else _Index()
+    return _Index(listing, sites, racy) if sound else _Index()
 
 
 def _store(path: Path, index: _Index) -> None:
@@ -196,7 +188,7 @@ def _store(path: Path, index: _Index) -> None:
 
     from codegen.cachefiles import store_file  # atomic; a read-only cache only costs speed
 
-    body = marshal.dumps((_header(), index.listing, index.sites, index.racy, index.chunks))
+    body = marshal.dumps((_header(), index.listing, index.sites, index.racy))
     store_file(path, sha256(body).digest() + body)
 
 
