@@ -6,8 +6,10 @@ SARIF 2.1.0 schema. Expected lines and counts are checked against the tree's tex
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -251,3 +253,45 @@ def test_sarif_of_a_whole_tree_validates(tree_sid: Path, capsys: pytest.CaptureF
     failed = json.loads(capsys.readouterr().out)
     assert not list(Draft4Validator(schema).iter_errors(failed))
     assert failed["runs"][0]["invocations"][0]["executionSuccessful"] is False
+
+
+def pairs_of(doc: dict[str, Any], name: str) -> list[tuple[str, str]]:
+    return [(p["host"], p["mirror"]) for f in doc["families"] if f["name"] == name for p in f["pairs"]]
+
+
+def test_a_repeated_scan_of_a_copied_subtree_sees_each_change(
+    tree_sid: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The per-file cache: an edit that keeps size and mtime (only the ctime moves), a deleted file
+    and a new one are each seen, and only they are read again."""
+    from codegen.family.treescan import RACY_NS
+
+    copy = tmp_path / "linux"
+    copy.mkdir()
+    subprocess.run(["cp", "-r", str(tree_sid / "mm"), str(copy / "mm")], check=True)
+    time.sleep(RACY_NS / 1e9 + 0.2)  # older than any scan's racy window: the key alone decides
+    _, first = scan_json(copy, "--layouts", "none", capsys=capsys)
+    files = first["stats"]["files"]
+    assert first["stats"]["read"] == files > 100
+    zpdesc = pairs_of(first, "ZPDESC_MATCH")
+    assert len(zpdesc) == 8 and ("lru", "lru") in zpdesc and pairs_of(first, "SLAB_MATCH")
+    _, again = scan_json(copy, "--layouts", "none", capsys=capsys)
+    assert again["stats"]["read"] == 0 and again["families"] == first["families"]
+
+    header = copy / "mm" / "zpdesc.h"
+    before = header.stat()
+    header.write_bytes(header.read_bytes().replace(b"ZPDESC_MATCH(lru, lru);", b"ZPDESC_MATCH(lru, lrv);"))
+    os.utime(header, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (header.stat().st_size, header.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    (copy / "mm" / "slab.h").unlink()
+    (copy / "mm" / "new_mirror.c").write_bytes(
+        b"static_assert(offsetof(struct one, a) == offsetof(struct two, b));\n"
+    )
+    time.sleep(RACY_NS / 1e9 + 0.2)
+    _, changed = scan_json(copy, "--layouts", "none", capsys=capsys)
+    assert changed["stats"] == {"files": files, "read": 2, "parsed": 2}  # zpdesc.h and new_mirror.c
+    zpdesc = pairs_of(changed, "ZPDESC_MATCH")
+    assert ("lru", "lrv") in zpdesc and ("lru", "lru") not in zpdesc and len(zpdesc) == 8
+    assert not pairs_of(changed, "SLAB_MATCH")
+    (added,) = [f for f in changed["families"] if f["file"] == "mm/new_mirror.c"]
+    assert (added["host"], added["mirror"], added["uses"]) == ("struct one", "struct two", 1)
