@@ -235,3 +235,43 @@ def test_bad_input_is_one_line_and_exit_2(
     code, out, err = scan(capsys, *(a.format(**names) for a in args))
     assert code == 2 and out == ""
     assert err.startswith(message.format(**names)) and err.count("\n") == 1
+
+
+OPEN_HEADER = b"""\
+struct host { unsigned long a; unsigned long b; };
+struct copy { unsigned long x; unsigned long y; };
+#define OPEN_MATCH(h, m) static_assert(offsetof(struct host, h) == offsetof(struct copy, m))
+OPEN_MATCH(a, x);
+"""
+CLOSED_HEADER = OPEN_HEADER.replace(b"OPEN_MATCH", b"SHUT_MATCH") + b"#undef SHUT_MATCH\n"
+
+
+def test_a_macro_a_header_leaves_defined_counts_its_uses_in_other_files(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    (tree / "include").mkdir(parents=True)
+    (tree / "include" / "open.h").write_bytes(OPEN_HEADER)
+    (tree / "include" / "shut.h").write_bytes(CLOSED_HEADER)
+    (tree / "lib").mkdir()
+    # no offsetof here: found by the second search, for the open macro's name
+    (tree / "lib" / "user.c").write_bytes(b'#include "open.h"\nOPEN_MATCH(b, y);\nSHUT_MATCH(b, y);\n')
+    # its own macro of that name: not a use of the header's
+    (tree / "lib" / "own.c").write_bytes(b"#define OPEN_MATCH(p) p\nint z = OPEN_MATCH(1);\n")
+    cache = tmp_path / "cache.idx"
+    settle()
+    found, stats = scan_tree(tree, cache_file=cache)
+    by_name = {f.name: f for f in found}
+    assert [(p.file, p.line, p.host.field, p.mirror.field) for p in by_name["OPEN_MATCH"].pairs] == [
+        ("include/open.h", 4, "a", "x"), ("lib/user.c", 2, "b", "y")
+    ]
+    assert by_name["OPEN_MATCH"].defines[0].file == "include/open.h" and by_name["OPEN_MATCH"].uses == 2
+    assert by_name["SHUT_MATCH"].uses == 1  # #undef'd: no other file can use it
+    again, stats = scan_tree(tree, cache_file=cache)
+    assert again == found and stats.read == 0
+    (tree / "lib" / "user.c").write_bytes(b"OPEN_MATCH(a, x);\nOPEN_MATCH(b, y);\n")
+    settle()
+    more, stats = scan_tree(tree, cache_file=cache)
+    assert stats.read == 1 and [f.uses for f in more if f.name == "OPEN_MATCH"] == [3]
+    (tree / "include" / "open.h").write_bytes(OPEN_HEADER + b"#undef OPEN_MATCH\n")
+    settle()
+    closed, _ = scan_tree(tree, cache_file=cache)
+    assert [f.uses for f in closed if f.name == "OPEN_MATCH"] == [1]

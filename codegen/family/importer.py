@@ -27,7 +27,8 @@ def find_family(tree: Path, macro: str, shown_tree: str) -> Family:
     found = [f for f in scan_tree(tree)[0] if f.kind == "macro" and f.name == macro]
     if not found:
         raise BadUsage(f"no assert macro {macro} in {shown_tree} (mirrorgen scan --tree lists them)")
-    if len(found) > 1 or len(found[0].files) > 1 or not found[0].defines:
+    # uses in other files (a header's macro) are fine; a second defining file is not
+    if len(found) > 1 or len({d.file for d in found[0].defines}) > 1 or not found[0].defines:
         where = ", ".join(f.file for f in found)
         raise BadUsage(f"{macro} is defined in more than one place ({where}); spec version 2 takes one block")
     return found[0]

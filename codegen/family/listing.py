@@ -21,7 +21,7 @@ from pathlib import Path
 
 _ENV = {**os.environ, "LC_ALL": "C"}  # bytes, not characters; times printed with a dot
 _FIND_TESTS = ["(", "-name", "*.[ch]", "-type", "f", ")", "-printf", "%i %s %T@ %C@ %p\\0"]
-_GREP_B = [b"grep", b"-lsF", b"--null", b"-D", b"skip", b"-e", b"offsetof"]
+_GREP_B = [b"grep", b"-lsF", b"--null", b"-D", b"skip"]
 _ARGV_BYTES = 512 * 1024  # file names per grep call: well under ARG_MAX
 
 
@@ -50,9 +50,12 @@ def paths_and_sizes(listing: bytes) -> tuple[list[bytes], list[int]]:
 _PATH_AND_SIZE = re.compile(rb"\d+ (\d+) \S+ \S+ ([^\0]*)\0")
 
 
-def grep_file_argvs(paths: list[bytes], sizes: list[int], jobs: int) -> list[list[bytes]]:
-    """grep over these files, in runs of about equal bytes."""
-    return [[*_GREP_B, b"--", *chunk] for chunk in _by_bytes(paths, sizes, 4 * jobs)]
+def grep_file_argvs(
+    paths: list[bytes], sizes: list[int], jobs: int, words: tuple[bytes, ...] = (b"offsetof",)
+) -> list[list[bytes]]:
+    """grep for any of `words` over these files, in runs of about equal bytes."""
+    wanted = [arg for word in words for arg in (b"-e", word)]
+    return [[*_GREP_B, *wanted, b"--", *chunk] for chunk in _by_bytes(paths, sizes, 4 * jobs)]
 
 
 def grep_found(out: bytes) -> list[str]:

@@ -155,7 +155,23 @@ def file_sites(data: bytes) -> Sites:
     out["uses"] = sorted({(u["name"], u["line"]): u for u in out["uses"]}.values(), key=lambda u: u["line"])
     out["direct"] = sorted({d["line"]: d for d in out["direct"]}.values(), key=lambda d: d["line"])
     out["sizes"] = sorted({z["line"]: z for z in out["sizes"]}.values(), key=lambda z: z["line"])
+    names = {m["name"] for m in out["macros"]}
+    if names:  # where a family macro stops being defined: after its last #undef it is used nowhere
+        out["undefs"] = [
+            {"name": m.group(1).decode(), "line": data.count(b"\n", 0, m.start()) + 1}
+            for m in _UNDEF.finditer(data) if m.group(1).decode() in names
+        ]
     return out
+
+
+_UNDEF = re.compile(rb"^[ \t]*#[ \t]*undef[ \t]+(\w+)", re.M)
+
+
+def uses_of(data: bytes, names: set[str]) -> list[dict[str, Any]]:
+    """The uses, in a file that does not define them, of family macros another file leaves defined."""
+    if not any(f"{name}(".encode() in data for name in names):
+        return []
+    return _uses(parse(data).root_node, names, 0)
 
 
 def _read_from(data: bytes, start: int, out: Sites, whole: bool) -> None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codegen.family import listing as ls
-from codegen.family.discover import families
+from codegen.family.discover import families, open_macros
 from codegen.family.model import Family
 
 _FORMAT = "mirrorgen-scan-cache 3"
@@ -44,6 +44,8 @@ class _Index:
     listing: bytes = b""
     sites: dict[str, str] | None = None  # path -> JSON of its sites, for files that have any
     racy: tuple[str, ...] = ()
+    searched: tuple[str, ...] = ()  # the open macros `users` was searched for
+    users: dict[str, str] | None = None  # path -> JSON of its uses of them, for files that have any
 
 
 def scan_tree(
@@ -55,6 +57,7 @@ def scan_tree(
     cache_path = cache_file if cache_file is not None else default_cache(tree)
     old = _load(cache_path)
     stats = ScanStats()
+    todo: list[str] | None = None  # the files read again (None: all of them)
     if old.sites is None:
         listing, sites = _cold(tree, workers, stats)
         racy = ls.racy(listing, stamp)
@@ -76,15 +79,52 @@ def scan_tree(
                 suspects += [row for row in now & before if ls.path_of(row) in was_racy]
             for rel in gone:
                 old.sites.pop(rel, None)
+                (old.users or {}).pop(rel, None)
         sites = dict(old.sites)
         sizes = {ls.path_of(row): ls.size_of(row) for row in suspects}
         _read_again(tree, todo, [sizes.get(rel, 0) for rel in todo], sites, stats, workers)
         racy = ls.racy(b"".join(row + b"\0" for row in suspects), stamp)  # the rest were not, nor changed
     kept = tuple(sorted(set(racy)))
-    if listing != old.listing or sites != old.sites or kept != old.racy:
-        _store(cache_path, _Index(listing, sites, kept))
     by_file = {rel: json.loads(sites[rel]) for rel in sorted(sites)}
-    return families(by_file), stats
+    searched = tuple(sorted(open_macros(by_file)))
+    users = _users(tree, listing, searched, old, todo, workers)
+    if (listing, sites, kept, searched, users) != (old.listing, old.sites, old.racy, old.searched, old.users):
+        _store(cache_path, _Index(listing, sites, kept, searched, users))
+    return families(by_file, {rel: json.loads(uses) for rel, uses in users.items()}), stats
+
+
+def _users(
+    tree: Path, listing: bytes, names: tuple[str, ...], old: _Index, todo: list[str] | None, jobs: int
+) -> dict[str, str]:
+    """The files that use the macros headers leave defined (none in the kernel's trees: each
+    family's header #undefs its macro), and their uses: searched in the whole tree for a new set
+    of names, else kept and read again where the file was."""
+    from codegen.family.sites import uses_of
+
+    if not names:
+        return {}
+    wanted = set(names)
+    if old.users is not None and old.searched == names and todo is not None:
+        users, again = dict(old.users), todo
+    else:
+        paths, sizes = ls.paths_and_sizes(listing)
+        words = tuple(f"{name}(".encode() for name in names)
+        argvs = ls.grep_file_argvs(paths, sizes, jobs, words)
+        again = []
+        for i, code, out in ls.run_all(tree, argvs, jobs):
+            named = argvs[i][argvs[i].index(b"--") + 1 :]  # what grep could not answer is read here
+            again += ls.grep_found(out) if code in (0, 1) else [os.fsdecode(p) for p in named]
+        users = {}
+    for rel in again:
+        users.pop(rel, None)
+        try:
+            with open(os.path.join(tree, rel), "rb") as file:
+                found = uses_of(file.read(), wanted)
+        except OSError:
+            continue
+        if found:
+            users[rel] = json.dumps(found, separators=(",", ":"))
+    return users
 
 
 def _list(tree: Path, jobs: int) -> bytes:
@@ -173,14 +213,15 @@ def _load(path: Path) -> _Index:
     if sha256(body).digest() != digest:
         return _Index()
     try:
-        header, listing, sites, racy = marshal.loads(body)
+        header, listing, sites, racy, searched, users = marshal.loads(body)
     except (ValueError, EOFError, TypeError):
         return _Index()
     sound = (
         header == _header() and isinstance(listing, bytes) and isinstance(sites, dict)
         and isinstance(racy, tuple) and all(isinstance(v, str) for v in sites.values())
+        and isinstance(searched, tuple) and isinstance(users, dict)
     )  # fmt: skip
-    return _Index(listing, sites, racy) if sound else _Index()
+    return _Index(listing, sites, racy, searched, users) if sound else _Index()
 
 
 def _store(path: Path, index: _Index) -> None:
@@ -188,7 +229,7 @@ def _store(path: Path, index: _Index) -> None:
 
     from codegen.cachefiles import store_file  # atomic; a read-only cache only costs speed
 
-    body = marshal.dumps((_header(), index.listing, index.sites, index.racy))
+    body = marshal.dumps((_header(), index.listing, index.sites, index.racy, index.searched, index.users))
     store_file(path, sha256(body).digest() + body)
 
 
