@@ -16,7 +16,7 @@ import os
 import queue
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 _ENV = {**os.environ, "LC_ALL": "C"}  # bytes, not characters; times printed with a dot
@@ -105,10 +105,14 @@ def _at_least(number: int) -> bytes:
 
 
 def run_all(
-    tree: Path, argvs: Sequence[Sequence[str | bytes]], jobs: int
+    tree: Path,
+    argvs: Sequence[Sequence[str | bytes]],
+    jobs: int,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[tuple[int, int, bytes]]:
     """(index, exit code, stdout) of each command, run in `tree`, at most `jobs` at a time, in
-    order of start, yielded as they finish. A command that cannot start has exit code -1."""
+    order of start, yielded as they finish. A command that cannot start has exit code -1.
+    `meanwhile` runs here once the commands are started."""
     import subprocess
 
     done: queue.Queue[tuple[int, int, bytes]] = queue.Queue()
@@ -133,6 +137,8 @@ def run_all(
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(min(jobs, len(argvs)))]
     for thread in threads:
         thread.start()
+    if meanwhile is not None:
+        meanwhile()
     for _ in argvs:
         yield done.get()
     for thread in threads:

@@ -20,6 +20,7 @@ import marshal
 import os
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,9 +50,11 @@ class _Index:
 
 
 def scan_tree(
-    tree: Path, jobs: int | None = None, cache_file: Path | None = None
+    tree: Path, jobs: int | None = None, cache_file: Path | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> tuple[list[Family], ScanStats]:
-    """The families of every .c and .h file under `tree`, and what it cost."""
+    """The families of every .c and .h file under `tree`, and what it cost. `meanwhile` runs
+    while find lists the tree (the caller's own work, on the core find leaves)."""
     stamp = time.time_ns() - RACY_NS  # a file changed after this may have changed while we read it
     workers = jobs or os.cpu_count() or 1
     cache_path = cache_file if cache_file is not None else default_cache(tree)
@@ -59,10 +62,10 @@ def scan_tree(
     stats = ScanStats()
     todo: list[str] | None = None  # the files read again (None: all of them)
     if old.sites is None:
-        listing, sites = _cold(tree, workers, stats)
+        listing, sites = _cold(tree, workers, stats, meanwhile)
         racy = ls.racy(listing, stamp)
     else:
-        listing = _list(tree, workers)
+        listing = _list(tree, workers, meanwhile)
         if listing == old.listing:  # the racy files alone may have changed
             todo = list(old.racy)
             stats.files = listing.count(b"\0")
@@ -127,19 +130,21 @@ def _users(
     return users
 
 
-def _list(tree: Path, jobs: int) -> bytes:
+def _list(tree: Path, jobs: int, meanwhile: Callable[[], object] | None = None) -> bytes:
     chunks: list[bytes] = []
-    for _, code, out in sorted(ls.run_all(tree, ls.find_argvs(tree, jobs), jobs)):
+    for _, code, out in sorted(ls.run_all(tree, ls.find_argvs(tree, jobs), jobs, meanwhile)):
         if code != 0:
             return ls.walk_listing(tree)
         chunks.append(out)
     return b"".join(chunks)
 
 
-def _cold(tree: Path, jobs: int, stats: ScanStats) -> tuple[bytes, dict[str, str]]:
+def _cold(
+    tree: Path, jobs: int, stats: ScanStats, meanwhile: Callable[[], object] | None
+) -> tuple[bytes, dict[str, str]]:
     """No cache: find lists the tree, then grep reads all of it in runs of equal bytes (a few
     headers hold half the bytes of a tree), and the files it names are read here as they come."""
-    listing = _list(tree, jobs)
+    listing = _list(tree, jobs, meanwhile)
     stats.files = stats.read = listing.count(b"\0")
     sites: dict[str, str] = {}
     _grep_and_read(tree, *ls.paths_and_sizes(listing), sites, stats, jobs)
