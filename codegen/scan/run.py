@@ -31,9 +31,11 @@ class ScanResult:
 
 
 def scan(tree: Path, arches: list[str], spec_args: list[str], jobs: int | None = None) -> ScanResult:
-    families, stats = scan_tree(tree, jobs)
+    found: list[Owner] = []
+    # the owners (specs, their freshness by check --tree) are found while find lists the tree
+    families, stats = scan_tree(tree, jobs, meanwhile=lambda: found.extend(owners(tree, spec_args)))
     result = ScanResult(tree, families, stats, [])
-    for owner in owners(tree, spec_args):
+    for owner in found:
         for i, family in enumerate(families):
             if owner.owns(family):
                 result.owner[i] = owner
