@@ -3,12 +3,13 @@
 The listing (family/listing.py) gives every .c/.h file's inode, size, mtime
 and ctime. A file is read only when that key differs from the last scan's,
 is new, or was racy then (changed within `RACY_NS` of that scan's start, so
-its key may predate its bytes); a file that vanished is dropped. Of the files
-read, only those with `offsetof` (grep decides, on every core) are read
-here, and only those the byte prefilter passes are parsed. When the listing
+its key may predate its bytes); a file that vanished is dropped. Where many
+files are to be read, grep reads them on every core and only those with
+`offsetof` are read here; only those the byte prefilter passes are parsed. When the listing
 is byte for byte the last one, nothing is compared per file at all. The
 cache is one index per tree under the mirrorgen cache (the listing, the
-sites of the files that have any, the racy paths), checksummed as a whole
+sites of the files that have any, the racy paths, the uses of macros a
+header leaves defined), checksummed as a whole
 (damage is a miss, never a wrong answer), written atomically and only when
 something changed.
 """
