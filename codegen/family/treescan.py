@@ -59,14 +59,21 @@ def scan_tree(
     stamp = time.time_ns() - RACY_NS  # a file changed after this may have changed while we read it
     workers = jobs or os.cpu_count() or 1
     cache_path = cache_file if cache_file is not None else default_cache(tree)
-    old = _load(cache_path)
+    loaded: list[_Index] = []
+
+    def while_find_runs() -> None:  # the cache loads on the core find leaves, then the caller's work
+        loaded.append(_load(cache_path))
+        if meanwhile is not None:
+            meanwhile()
+
+    listing = _list(tree, workers, while_find_runs)
+    old = loaded[0] if loaded else _load(cache_path)
     stats = ScanStats()
     todo: list[str] | None = None  # the files read again (None: all of them)
     if old.sites is None:
-        listing, sites = _cold(tree, workers, stats, meanwhile)
+        sites = _cold(tree, listing, workers, stats)
         racy = ls.racy(listing, stamp)
     else:
-        listing = _list(tree, workers, meanwhile)
         if listing == old.listing:  # the racy files alone may have changed
             todo = list(old.racy)
             stats.files = listing.count(b"\0")
@@ -140,16 +147,13 @@ def _list(tree: Path, jobs: int, meanwhile: Callable[[], object] | None = None) 
     return b"".join(chunks)
 
 
-def _cold(
-    tree: Path, jobs: int, stats: ScanStats, meanwhile: Callable[[], object] | None
-) -> tuple[bytes, dict[str, str]]:
-    """No cache: find lists the tree, then grep reads all of it in runs of equal bytes (a few
-    headers hold half the bytes of a tree), and the files it names are read here as they come."""
-    listing = _list(tree, jobs, meanwhile)
+def _cold(tree: Path, listing: bytes, jobs: int, stats: ScanStats) -> dict[str, str]:
+    """No cache: grep reads the whole listing in runs of equal bytes (a few headers hold half the
+    bytes of a tree), and the files it names are read here as they come."""
     stats.files = stats.read = listing.count(b"\0")
     sites: dict[str, str] = {}
     _grep_and_read(tree, *ls.paths_and_sizes(listing), sites, stats, jobs)
-    return listing, sites
+    return sites
 
 
 def _read_again(
