@@ -8,6 +8,10 @@ prefiltered, the candidates parsed); repeated runs reuse the per-file cache.
 Both list the families (`--layouts none`); `--hazards` also times a repeated
 scan with the x86_64 hazards, its build directory and layouts already cached.
 The OS page cache is warm for every side alike (grep runs in the same rounds).
+Wall time is the target; CPU time (user + system, children included) is
+printed too, since on a machine shared with other work the wall ratio of a
+scan that uses both cores drifts toward the CPU ratio. The load average is
+printed before and after.
 
     python benchmarks/bench_scan.py [--tree KDIR] [-n N] [--hazards]
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.timing import empty_dir, interleaved  # noqa: E402
+from benchmarks.timing import empty_dir, interleaved_samples  # noqa: E402
 from codegen.memo import cache_root  # noqa: E402
 
 GREP = "grep -rn offsetof --include='*.[ch]'"
@@ -54,11 +59,16 @@ def main() -> int:
             subprocess.run(hazards, env=warm_env, cwd=ROOT, check=False, capture_output=True)
             commands["scan with x86_64 hazards, repeated"] = (hazards, None)
             envs["scan with x86_64 hazards, repeated"] = warm_env
-        results = interleaved(commands, ROOT, env, args.n, envs, ok=(0, 1))  # scan exits 1 on hazards
-    base = results[GREP][0]
-    print(f"{tree}, median of {args.n} interleaved rounds:")
-    for name, (wall, peak) in results.items():
-        print(f"  {name:40} {wall:7.3f} s  {wall / base:5.2f}x grep  peak RSS {peak / 1024:6.1f} MiB")
+        load = os.getloadavg()[0]
+        results = interleaved_samples(commands, ROOT, env, args.n, envs, ok=(0, 1))  # 1: hazards
+    walls = {name: statistics.median(s.wall for s in runs) for name, runs in results.items()}
+    cpus = {name: statistics.median(s.cpu for s in runs) for name, runs in results.items()}
+    print(f"{tree}, median of {args.n} interleaved rounds, {os.cpu_count()} cores, "
+          f"load average {load:.2f} before, {os.getloadavg()[0]:.2f} after:")
+    for name, runs in results.items():
+        wall, cpu, peak = walls[name], cpus[name], max(s.peak for s in runs)
+        print(f"  {name:40} {wall:7.3f} s {wall / walls[GREP]:5.2f}x grep   "
+              f"CPU {cpu:6.3f} s {cpu / cpus[GREP]:5.2f}x   peak RSS {peak / 1024:6.1f} MiB")
     return 0
 
 

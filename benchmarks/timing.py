@@ -79,7 +79,7 @@ class Sample:
         self.wall, self.cpu, self.peak = wall, cpu, peak
 
 
-def sample(cmd: list[str], cwd: Path, env: dict[str, str]) -> Sample:
+def sample(cmd: list[str], cwd: Path, env: dict[str, str], ok: tuple[int, ...] = (0,)) -> Sample:
     """Run once; CPU time and peak RSS are the child's own, from os.wait4 (so a grandchild, such
     as clang-format, counts only if the child waited for it: rusage includes reaped children)."""
     start = time.perf_counter()
@@ -87,18 +87,20 @@ def sample(cmd: list[str], cwd: Path, env: dict[str, str]) -> Sample:
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
-    if code != 0:
+    if code not in ok:
         raise SystemExit(f"{' '.join(cmd)} exited {code}")
     return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
 
 
 def interleaved_samples(commands: dict[str, Command], cwd: Path, env: dict[str, str],
-                        n: int) -> dict[str, list[Sample]]:
-    """n rounds that run every command once, in order, so a busy machine slows all alike."""
+                        n: int, envs: dict[str, dict[str, str]] | None = None,
+                        ok: tuple[int, ...] = (0,)) -> dict[str, list[Sample]]:
+    """n rounds that run every command once, in order, so a busy machine slows all alike.
+    `envs` gives some commands their own environment; an exit code outside `ok` aborts."""
     out: dict[str, list[Sample]] = {name: [] for name in commands}
     for _ in range(n):
         for name, (cmd, before) in commands.items():
             if before is not None:
                 before()
-            out[name].append(sample(cmd, cwd, env))
+            out[name].append(sample(cmd, cwd, (envs or {}).get(name, env), ok))
     return out

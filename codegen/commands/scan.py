@@ -36,7 +36,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "headers in kbuild's cached build directories (default: x86_64; the first run on a tree "
         "prepares them, which takes minutes); 'none' lists the families without hazards",
     )  # fmt: skip
-    parser.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: one per core)")
+    parser.add_argument(
+        "--jobs", type=int, metavar="N", help="find and grep processes at a time (default: one per core)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

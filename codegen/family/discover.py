@@ -29,8 +29,13 @@ def _op(raw: list[Any], args: Mapping[str, str] | None = None) -> Operand:
     return Operand(raw[0], field, int(raw[2]))
 
 
-def families(by_file: Mapping[str, Sites]) -> list[Family]:
-    """Every family in these files (paths relative to the tree), in file and line order."""
+def families(
+    by_file: Mapping[str, Sites], users: Mapping[str, list[dict[str, Any]]] | None = None
+) -> list[Family]:
+    """Every family in these files (paths relative to the tree), in file and line order.
+
+    `users`: for the macros of open_macros(by_file), path -> their uses in that file
+    (uses_of); each counts where the file does not define the macro itself."""
     found: list[Family] = []
     bounds: list[SizeBound] = []
     for path in sorted(by_file):
@@ -40,7 +45,44 @@ def families(by_file: Mapping[str, Sites]) -> list[Family]:
         bounds += [SizeBound(path, s["line"], s["mirror"], s["bound"]) for s in sites.get("sizes", [])]
     for family in found:
         family.size_bounds = [b for b in bounds if b.mirror == family.mirror and family.host in b.bound]
+    opened = open_macros(by_file)
+    for family in found:
+        if family.kind != "macro" or opened.get(family.name) != family.defines[0].file:
+            continue
+        last = [m for m in by_file[family.defines[-1].file]["macros"] if m["name"] == family.name][-1]
+        for path, uses in sorted((users or {}).items()):
+            defines_own = any(m["name"] == family.name for m in by_file.get(path, {}).get("macros", []))
+            if path == family.defines[0].file or defines_own:
+                continue
+            for use in uses:
+                if use["name"] == family.name and len(use["args"]) == len(last["params"]):
+                    _add_use(family, path, use, last)
     return found
+
+
+def open_macros(by_file: Mapping[str, Sites]) -> dict[str, str]:
+    """Family macros a header leaves defined (no #undef after its last #define): name -> the
+    header. Every file that includes it may use them; a .c file's macros are its own. A name two
+    headers leave defined is left out: which one a use means depends on its includes."""
+    out: dict[str, str] = {}
+    twice: set[str] = set()
+    for path, sites in sorted(by_file.items()):
+        if not path.endswith(".h"):
+            continue
+        last = {macro["name"]: macro["line"] for macro in sites.get("macros", [])}
+        for name, line in last.items():
+            if not any(u["name"] == name and u["line"] > line for u in sites.get("undefs", [])):
+                if name in out:
+                    twice.add(name)
+                out[name] = path
+    return {name: path for name, path in out.items() if name not in twice}
+
+
+def _add_use(family: Family, path: str, use: dict[str, Any], macro: dict[str, Any]) -> None:
+    args = dict(zip(macro["params"], use["args"], strict=True))
+    for a, b in macro["cmps"]:
+        host, mirror = _orient(_op(a, args), _op(b, args), family.host)
+        family.pairs.append(Pair(path, use["line"], host, mirror, use.get("cond")))
 
 
 def _macro_families(path: str, sites: Sites) -> list[Family]:

@@ -24,15 +24,28 @@ _INCLUDE = b"#include <"
 
 
 def find_family(tree: Path, macro: str, shown_tree: str) -> Family:
+    """The macro's family, from scan's cache where it is fresh (find lists the tree to tell), else
+    from a scan; the modules the rest of the import needs load while find runs."""
     from codegen.family.treescan import scan_tree
 
-    found = [f for f in scan_tree(tree)[0] if f.kind == "macro" and f.name == macro]
+    families = scan_tree(tree, meanwhile=_load_the_rest)[0]
+    found = [f for f in families if f.kind == "macro" and f.name == macro]
     if not found:
         raise BadUsage(f"no assert macro {macro} in {shown_tree} (mirrorgen scan --tree lists them)")
-    if len(found) > 1 or len(found[0].files) > 1 or not found[0].defines:
+    # uses in other files (a header's macro) are fine; a second defining file is not
+    if len(found) > 1 or len({d.file for d in found[0].defines}) > 1 or not found[0].defines:
         where = ", ".join(f.file for f in found)
         raise BadUsage(f"{macro} is defined in more than one place ({where}); spec version 2 takes one block")
     return found[0]
+
+
+def _load_the_rest() -> None:
+    """What the rest of an import loads (Jinja2 with the render stage, PyYAML, the spec builder):
+    loaded while find's processes list the tree, not after."""
+    from importlib import import_module
+
+    for name in ("yaml", "codegen.render", "codegen.spec.family_build", "codegen.spec.yamlload"):
+        import_module(name)
 
 
 def import_family(tree: Path, macro: str, name: str, shown_tree: str | None = None,

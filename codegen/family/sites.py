@@ -155,7 +155,23 @@ def file_sites(data: bytes) -> Sites:
     out["uses"] = sorted({(u["name"], u["line"]): u for u in out["uses"]}.values(), key=lambda u: u["line"])
     out["direct"] = sorted({d["line"]: d for d in out["direct"]}.values(), key=lambda d: d["line"])
     out["sizes"] = sorted({z["line"]: z for z in out["sizes"]}.values(), key=lambda z: z["line"])
+    names = {m["name"] for m in out["macros"]}
+    if names:  # where a family macro stops being defined: after its last #undef it is used nowhere
+        out["undefs"] = [
+            {"name": m.group(1).decode(), "line": data.count(b"\n", 0, m.start()) + 1}
+            for m in _UNDEF.finditer(data) if m.group(1).decode() in names
+        ]
     return out
+
+
+_UNDEF = re.compile(rb"^[ \t]*#[ \t]*undef[ \t]+(\w+)", re.M)
+
+
+def uses_of(data: bytes, names: set[str]) -> list[dict[str, Any]]:
+    """The uses, in a file that does not define them, of family macros another file leaves defined."""
+    if not any(f"{name}(".encode() in data for name in names):
+        return []
+    return _uses(parse(data).root_node, names, 0)
 
 
 def _read_from(data: bytes, start: int, out: Sites, whole: bool) -> None:
@@ -236,20 +252,35 @@ def _hits(data: bytes, limit: int) -> Iterator[tuple[int, int]]:
         nxt = data.find(b"offsetof", start + 8, limit)
         if nxt < 0:
             return
-        between = data[start + 8 : nxt]
-        if len(between) < 600 and (b"==" in between or b"!=" in between) and b";" not in between:
+        if (
+            nxt - start - 8 < 600
+            and (data.find(b"==", start + 8, nxt) >= 0 or data.find(b"!=", start + 8, nxt) >= 0)
+            and data.find(b";", start + 8, nxt) < 0
+        ):
             yield start, nxt
         start = nxt
 
 
 def _family_defines(data: bytes) -> list[int]:
-    """Where each function-like `#define` that compares two `offsetof` starts."""
-    out = []
-    for m in _DEFINE.finditer(data):
-        end = _logical_end(data, m.start())
-        if data.count(b"offsetof", m.start(), end) >= 2 and next(_hits(data[m.start() : end], end), None):
-            out.append(m.start())
+    """Where each family `#define` starts: function-like, comparing two `offsetof` of fixed structs
+    (read alone first: a helper over any type is no reason to read the rest of a big file)."""
+    out: list[int] = []
+    for first, second in _hits(data, len(data)):
+        start = _logical_start(data, first)
+        if start in out or not _DEFINE.match(data, start) or second > _logical_end(data, start):
+            continue
+        alone = parse(data[start : _logical_end(data, start)] + b"\n").root_node
+        if any(_macro(node) is not None for node in _captures(_queries()[2], alone)):
+            out.append(start)
     return out
+
+
+def _logical_start(data: bytes, pos: int) -> int:
+    """The start of the logical line (backslash continuations joined) that holds `pos`."""
+    start = data.rfind(b"\n", 0, pos) + 1
+    while start > 1 and data[start - 2 : start - 1] == b"\\":
+        start = data.rfind(b"\n", 0, start - 1) + 1
+    return start
 
 
 _DEFINE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+\w+\(", re.M)
@@ -285,21 +316,31 @@ def _macro(node: Any) -> dict[str, Any] | None:
 
 
 def _uses(root: Any, names: set[str], base: int) -> list[dict[str, Any]]:
-    import tree_sitter as ts
-    import tree_sitter_c as tc
-
-    listed = " ".join(f'"{n}"' for n in sorted(names))
-    query = ts.Query(
-        ts.Language(tc.language()),
-        f"((call_expression function: (identifier) @f arguments: (argument_list) @a) (#any-of? @f {listed}))",
-    )
     out: list[dict[str, Any]] = []
-    for _, match in ts.QueryCursor(query).matches(root):
+    for _, match in _calls().matches(root):
         fn, args = match["f"][0], match["a"][0]
+        if fn.text.decode("utf-8", "replace") not in names:
+            continue
         values = [_text(a) for a in args.named_children if a.type != "comment"]
         line = base + _line(fn)
         out.append({"name": _text(fn), "line": line, "args": values, "cond": condition(fn)})
     return out
+
+
+def _calls() -> Any:
+    """A cursor over every call of a plain name (compiled once: a query per file costs ~5 ms)."""
+    import tree_sitter as ts
+
+    return ts.QueryCursor(_call_query())
+
+
+@cache
+def _call_query() -> Any:
+    import tree_sitter as ts
+    import tree_sitter_c as tc
+
+    calls = "(call_expression function: (identifier) @f arguments: (argument_list) @a)"
+    return ts.Query(ts.Language(tc.language()), calls)
 
 
 def _sizes(root: Any, sizeof: Any, base: int) -> list[dict[str, Any]]:

@@ -10,7 +10,10 @@ import json
 from pathlib import Path
 
 from codegen.errors import InputError
-from codegen.scan.hazards import Hazard
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from codegen.scan.hazards import Hazard
 
 VERSION = 1
 

@@ -1,13 +1,22 @@
 """Hazards of a family whose structs have a layout: what the hand-kept asserts leave open.
 
-- unasserted-word: a mirror field over a host word, at an offset no assert of
-  the family pins (nothing fails the build when the host word moves);
+- unasserted-word: a mirror field over a host word it must keep in step with,
+  at an offset no assert of the family pins (nothing fails the build when
+  the host word moves). A host union whose members include anonymous
+  structs is a union of per-use layouts (struct page's lru/page_pool/tail/
+  ZONE_DEVICE arms): its arms in which the family asserts nothing are the
+  mirror's own storage (slab's freelist words, folio's tail-page fields),
+  for that host of the array. Every other host word is bound: those outside
+  such unions (flags, page_type/_mapcount, _refcount) and those in claimed arms;
 - union-sibling: an asserted mirror field on a host word narrower than a
   pointer that shares its storage, through a union, with a host field
   another family asserts under that other name (ptdesc's __page_type on
   page_type, folio's _mapcount on _mapcount). The pointer-sized words of
   struct page are unions of per-use arms by design; a narrower union is read
-  under both names by generic code, so a mirror's write changes the other;
+  under both names by generic code, so a mirror's write changes the other.
+  Also a mirror field that no assert names but that is a union sibling of
+  one that is, at its offset (folio's share beside index, swap beside
+  private): the offset holds, but what it stands for on the host is unchecked;
 - size-mismatch: an asserted pair whose two fields differ in size;
 - no-size-bound: a mirror of struct page with no `sizeof(mirror) <= ...` assert, so it can
   outgrow the page (an alias of another mirror may extend it by design).
@@ -79,20 +88,31 @@ def family_hazards(
     named = {f.name: f for f in mirror.fields}
     asserted = family.asserted()
     pinned = {named[name].offset for name in asserted if name in named}
+    claimed = _claimed_arms(family, host)
     for placed in mirror.fields:
-        if placed.type in (host.struct, mirror.struct) or placed.name in asserted or placed.offset in pinned:
-            continue  # a whole host struct (folio's page), or pinned by an assert at its offset
+        if placed.type in (host.struct, mirror.struct) or placed.name in asserted:
+            continue  # a whole host struct (folio's page), or asserted
         page, start = divmod(placed.offset, host.size)
-        words = host.overlapping(start, start + max(placed.size, 1))
+        words = [w for w in host.overlapping(start, start + max(placed.size, 1))
+                 if _bound(w, claimed.get(page, set()))]  # fmt: skip
         if not words:
-            continue
+            continue  # the mirror's own storage: arms of a host union its family asserts nothing in
         names = tuple(dict.fromkeys(w.name for w in words))
         where = f"{host.struct}[{page}]" if page else host.struct
-        out.append(Hazard(
-            "unasserted-word", placed.file, placed.line, family.name, mirror.struct, placed.name, names,
-            f"{mirror.struct}.{placed.name} (offset {placed.offset}, {placed.size} bytes) overlays "
-            f"{where}'s {', '.join(names)}, and no {family.name} assert pins it",
-        ))  # fmt: skip
+        sibling = _asserted_sibling(placed, mirror, asserted)
+        if sibling is not None:
+            out.append(Hazard(
+                "union-sibling", placed.file, placed.line, family.name, mirror.struct, placed.name, names,
+                f"{mirror.struct}.{placed.name} shares storage with its union sibling {sibling.name}, "
+                f"which {family.name} asserts, over {where}'s {', '.join(names)}; no assert names "
+                f"{placed.name} itself",
+            ))  # fmt: skip
+        elif placed.offset not in pinned:
+            out.append(Hazard(
+                "unasserted-word", placed.file, placed.line, family.name, mirror.struct, placed.name, names,
+                f"{mirror.struct}.{placed.name} (offset {placed.offset}, {placed.size} bytes) overlays "
+                f"{where}'s {', '.join(names)}, and no {family.name} assert pins it",
+            ))  # fmt: skip
     out += _siblings(family, host, named, claims or {})
     out += _size_mismatches(family, host, named)
     if not family.size_bounds and host.struct == "struct page":  # an alias may extend its host (net_iov)
@@ -103,6 +123,39 @@ def family_hazards(
     for hazard in out:
         hazard.abis.append(abi)
     return out
+
+
+def _claimed_arms(family: Family, host: Placed) -> dict[int, set[str]]:
+    """Per host of the array (page index), the arms of the host's unions of per-use layouts that
+    hold a host field some assert of the family names."""
+    host_named = {f.name: f for f in host.fields}
+    out: dict[int, set[str]] = {}
+    for pair in family.pairs:
+        word = host_named.get(pair.host.field.split(".")[0].split("[")[0])
+        if word is not None:
+            out.setdefault(pair.host.page, set()).update(t for t in word.path if "*#" in t)
+    return out
+
+
+def _bound(word: PlacedField, claimed: set[str]) -> bool:
+    """A host word the mirror must keep in step: outside every union of per-use layouts (a word
+    each use shares, as flags, page_type/_mapcount or _refcount), or in arms the family claims."""
+    return all(t in claimed for t in word.path if "*#" in t)
+
+
+def _asserted_sibling(placed: PlacedField, mirror: Placed, asserted: set[str]) -> PlacedField | None:
+    """An asserted field at the same offset that is another member of the union `placed` is a
+    direct member of (folio's share beside index, pgmap beside lru)."""
+    if not placed.path or placed.path[-1] == "s":
+        return None  # not a union member itself (folio's __filler sits in a struct beside lru)
+    outer, union = placed.path[:-1], placed.path[-1].split("#")[0]
+    for other in mirror.fields:
+        if other.name not in asserted or other.offset != placed.offset or len(other.path) <= len(outer):
+            continue
+        arm = other.path[len(outer)]
+        if other.path[: len(outer)] == outer and arm.split("#")[0] == union and arm != placed.path[-1]:
+            return other
+    return None
 
 
 def _siblings(

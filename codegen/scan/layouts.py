@@ -31,6 +31,10 @@ class PlacedField:
     size: int
     file: str  # relative to the tree
     line: int
+    # The anonymous unions and structs around it, outermost first: "U3#1" is member 1 of union 3
+    # (numbered in declaration order), "U3*#1" the same where union 3 has an anonymous struct
+    # among its members (a union of per-use layouts), "s" an anonymous struct.
+    path: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,7 @@ def file_layouts(build: TreeBuild, rel: str, structs: list[str]) -> dict[str, Pl
         stat = source.stat()
     except OSError as exc:
         raise UsageError(f"{build.tree}: cannot lay out {rel}: {exc}") from None
-    key = memo.key("scan-layout-2", str(build.tree.resolve()), str(build.out), str(config), build.abi.triple,
+    key = memo.key("scan-layout-3", str(build.tree.resolve()), str(build.out), str(config), build.abi.triple,
                    rel, str(stat.st_size), str(stat.st_mtime_ns), *structs)  # fmt: skip
     cached = memo.lookup(key)
     if cached is not None:
@@ -85,7 +89,7 @@ def _parse(build: TreeBuild, source: Path, structs: list[str]) -> dict[str, Plac
         name = f"{kind} {cursor.spelling}" if kind else ""
         if name in wanted and name not in out and cursor.is_definition() and cursor.type.get_size() > 0:
             fields: list[PlacedField] = []
-            _flatten(build.tree, cursor.type, 0, fields)
+            _flatten(build.tree, cursor.type, 0, fields, (), [0])
             file, line = _where(build.tree, cursor)
             kind_of = cursor.type
             out[name] = Placed(name, kind_of.get_size(), kind_of.get_align(), tuple(fields), file, line)
@@ -102,20 +106,38 @@ def _where(tree: Path, cursor: Any) -> tuple[str, int]:
     return rel, int(loc.line)
 
 
-def _flatten(tree: Path, record: Any, base: int, out: list[PlacedField]) -> None:
-    for field in record.get_fields():
-        anonymous = field.is_anonymous() and not field.spelling.isidentifier()
+def _flatten(
+    tree: Path, record: Any, base: int, out: list[PlacedField], path: tuple[str, ...], unions: list[int]
+) -> None:
+    members = list(record.get_fields())
+    union = record.get_declaration().kind.name == "UNION_DECL"
+    if union:
+        arms = any(_is_anonymous(m) and _record_kind(m) == "STRUCT_DECL" for m in members)
+        uid = f"U{unions[0]}{'*' if arms else ''}"
+        unions[0] += 1
+    for index, field in enumerate(members):
         bits = field.get_field_offsetof()
         offset = base + bits // 8
-        if anonymous or not field.spelling:
-            _flatten(tree, field.type, offset, out)
+        here = (*path, f"{uid}#{index}") if union else path
+        if _is_anonymous(field):
+            inner = here if _record_kind(field) == "UNION_DECL" else (*here, "s")
+            _flatten(tree, field.type, offset, out, inner, unions)
         else:
             # a bitfield takes the bytes its bits touch, not its type's size
             size = field.type.get_size()
             if field.is_bitfield():
                 size = (bits % 8 + field.get_bitfield_width() + 7) // 8
             file, line = _where(tree, field)
-            out.append(PlacedField(_written(field), field.type.spelling, offset, max(size, 0), file, line))
+            kind = field.type.spelling
+            out.append(PlacedField(_written(field), kind, offset, max(size, 0), file, line, here))
+
+
+def _is_anonymous(field: Any) -> bool:
+    return (field.is_anonymous() and not field.spelling.isidentifier()) or not field.spelling
+
+
+def _record_kind(field: Any) -> str:
+    return str(field.type.get_canonical().get_declaration().kind.name)
 
 
 def _written(field: Any) -> str:
@@ -134,7 +156,8 @@ def _decode(text: str) -> dict[str, Placed] | None:
         raw: dict[str, Any] = json.loads(text)
         return {
             name: Placed(
-                p["struct"], p["size"], p["align"], tuple(PlacedField(**f) for f in p["fields"]), p["file"],
+                p["struct"], p["size"], p["align"],
+                tuple(PlacedField(**{**f, "path": tuple(f.get("path", ()))}) for f in p["fields"]), p["file"],
                 p["line"],
             )
             for name, p in raw.items()

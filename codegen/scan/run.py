@@ -9,9 +9,12 @@ from pathlib import Path
 
 from codegen.family.model import Family
 from codegen.family.treescan import ScanStats, scan_tree
-from codegen.scan.hazards import Hazard, family_hazards, merge
-from codegen.scan.layouts import Placed
 from codegen.scan.owned import Owner, owners
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the hazards and their layouts load only when a scan computes them
+    from codegen.scan.hazards import Hazard
+    from codegen.scan.layouts import Placed
 
 PAGE = "struct page"
 
@@ -28,9 +31,11 @@ class ScanResult:
 
 
 def scan(tree: Path, arches: list[str], spec_args: list[str], jobs: int | None = None) -> ScanResult:
-    families, stats = scan_tree(tree, jobs)
+    found: list[Owner] = []
+    # the owners (specs, their freshness by check --tree) are found while find lists the tree
+    families, stats = scan_tree(tree, jobs, meanwhile=lambda: found.extend(owners(tree, spec_args)))
     result = ScanResult(tree, families, stats, [])
-    for owner in owners(tree, spec_args):
+    for owner in found:
         for i, family in enumerate(families):
             if owner.owns(family):
                 result.owner[i] = owner
@@ -54,6 +59,7 @@ def _hazards(result: ScanResult, arches: list[str]) -> None:
 
     from codegen.kbuild.arches import ARCHES
     from codegen.kbuild.headers import prepared
+    from codegen.scan.hazards import family_hazards, merge
     from codegen.scan.layouts import file_layouts
     from codegen.verify.abis import parse_abis
     from codegen.verify.treetypes import TreeBuild
