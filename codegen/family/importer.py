@@ -39,6 +39,27 @@ def find_family(tree: Path, macro: str, shown_tree: str) -> Family:
     return found[0]
 
 
+def macro_of_struct(tree: Path, struct: str, shown_tree: str) -> str:
+    """The assert macro whose family mirrors `struct NAME` (import --struct)."""
+    from codegen.family.treescan import scan_tree
+
+    tag = struct.removeprefix("struct ").strip()
+    families = scan_tree(tree, meanwhile=_load_the_rest)[0]
+    macro_families = [f for f in families if f.kind == "macro"]
+    macros = list(dict.fromkeys(f.name for f in macro_families if f.mirror == f"struct {tag}"))
+    if not macros:
+        hosted = sorted({f.mirror for f in macro_families if f.host == f"struct {tag}"})
+        if hosted:
+            raise BadUsage(f"struct {tag} is the host of the families, not a mirror: name a mirror "
+                           f"({', '.join(hosted)})")
+        raise BadUsage(f"no assert macro in {shown_tree} compares struct {tag} with its host "
+                       "(mirrorgen scan --tree lists the families)")
+    if len(macros) > 1:
+        raise BadUsage(f"struct {tag} has more than one assert family ({', '.join(macros)}): "
+                       "name one with --macro")
+    return macros[0]
+
+
 def _load_the_rest() -> None:
     """What the rest of an import loads (Jinja2 with the render stage, PyYAML, the spec builder):
     loaded while find's processes list the tree, not after."""
