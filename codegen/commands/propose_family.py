@@ -30,7 +30,9 @@ def run_family(args: argparse.Namespace, spec_file: SpecFile) -> int:
         raise BadUsage("--to is for version-1 specs; a family spec's fields go into its struct: section")
     if not args.add and (args.host_field or args.after or args.page is not None or args.condition):
         raise BadUsage("--host-field, --after, --page and --if go with --add")
-    tree = Path(args.tree)
+    from codegen.place.tree_paths import tree_root
+
+    tree = tree_root(Path(args.tree))
     spec = _load(spec_file)
     _check_tree(spec, tree, args.tree)
     if args.output:  # a device, FIFO, directory or one of our own inputs is refused up front
@@ -48,7 +50,7 @@ def run_family(args: argparse.Namespace, spec_file: SpecFile) -> int:
     outcome.data = {"spec": spec_file.display, "against": proposal.label, "layout": proposal.layout.data(),
                     "changes": [{"kind": c.kind, "struct": c.struct, "name": c.name, "old_name": c.old_name}
                                 for c in proposal.changes]}
-    sections += _patch(proposal, spec_file, spec, tree, args.output, outcome)
+    sections += _patch(proposal, spec_file, spec, tree, args.tree, args.output, outcome)
     sections.append(f"propose: {spec_file.display} against {proposal.label}: {proposal.counts()}; "
                     f"verify: {proposal.asserts} asserts on {proposal.abis} ABIs")
     outcome.sections = sections
@@ -69,8 +71,6 @@ def _check_tree(spec: FamilySpec, tree: Path, shown: str) -> None:
     from codegen.errors import InputError
     from codegen.verify.familytu import kernel_version
 
-    if not tree.is_dir():
-        raise BadUsage(f"--tree {shown}: not a directory")
     if spec.struct is None:
         raise InputError(spec.path, spec.loc.line, spec.loc.col, "propose needs the spec's struct: "
                          "section (mirrorgen import writes one)")
@@ -116,14 +116,14 @@ def _edit(spec_file: SpecFile, spec: FamilySpec, args: argparse.Namespace, tree:
     return said
 
 
-def _patch(proposal: FamilyProposal, spec_file: SpecFile, spec: FamilySpec, tree: Path, output: str | None,
-           outcome: Outcome) -> list[str]:
+def _patch(proposal: FamilyProposal, spec_file: SpecFile, spec: FamilySpec, tree: Path, shown_tree: str,
+           output: str | None, outcome: Outcome) -> list[str]:
     """The diff of the owned regions (printed), or the whole patch (written to FILE)."""
     from codegen.place.atomic import write_if_changed
     from codegen.propose.patch import encode, format_patch, identity, subject_prefix, tree_diffs
 
     diffs = [d for d in tree_diffs(tree, spec_file) if d.old != d.new]
-    shown = f"{tree.as_posix().rstrip('/')}/{spec.file}"
+    shown = f"{shown_tree.rstrip('/')}/{spec.file}"
     if not diffs:
         return [f"propose: {shown} already holds what {spec_file.display} makes: no diff, no patch"]
     if output is None:
@@ -140,7 +140,7 @@ def _patch(proposal: FamilyProposal, spec_file: SpecFile, spec: FamilySpec, tree
     subject = next(line for line in text.splitlines() if line.startswith("Subject: "))
     lines = [f"propose: wrote {output} against {shown} ({subject})"]
     if who is None:
-        lines.append(f"propose: no git identity in {tree.as_posix()} (git -C {tree.as_posix()} config "
+        lines.append(f"propose: no git identity in {shown_tree} (git -C {shown_tree} config "
                      "user.name / user.email): the patch has no From: or Signed-off-by: line; "
                      "add them before sending")
     return lines

@@ -168,7 +168,7 @@ def _struct_anchor(doc: Document, fields: list[tuple[str, int]], after: str | No
 
     walk(("struct", "body"), body, None)
     if not found:
-        names = ", ".join(n for n, _ in fields)
+        names = ", ".join(dict.fromkeys(n for n, _ in fields))
         raise InputError("--after", 1, 1, f"struct {struct} has no field '{after}' (it has: {names})")
     return found[0]  # a field in two branches (ptdesc's ptl) has one conditional: the same anchor
 

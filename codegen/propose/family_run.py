@@ -67,7 +67,9 @@ class _Tree:
 def propose_family(spec: FamilySpec, tree: Path, shown_tree: str, abis: list[Abi],
                    allowed: set[str]) -> FamilyProposal:
     assert spec.struct is not None
-    shown = f"{shown_tree.rstrip('/')}/{spec.struct.file}"
+    shown = f"{shown_tree.rstrip('/')}/{spec.file}"
+    if spec.struct.file != spec.file:
+        shown += f" and {spec.struct.file}"
     base = _tree(spec, tree, shown_tree, abis)
     run = run_family(spec, tree, abis, shown_tree)
     new = {r.abi.name: r.compiled.structs.get(spec.mirror) for r in run.results}
