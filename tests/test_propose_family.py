@@ -161,11 +161,11 @@ def test_a_field_off_its_word_is_exit_1_naming_field_word_offsets_and_abis(
     """After the conditional pt_memcg_data, a new field lands past the last page word: its
     assert fails on every ABI and the struct outgrows struct page; no patch is written."""
     spec, tree = case("TABLE_MATCH")
-    patch = tmp_path / "bad.patch"
     code, report = _propose(spec, tree, "--add", "unsigned long _pt_memcg2", "--host-field", "memcg_data",
-                            "--after", "pt_memcg_data", "--if", "CONFIG_MEMCG", "-o", str(patch),
-                            capsys=capsys)
+                            "--after", "pt_memcg_data", "--if", "CONFIG_MEMCG", capsys=capsys)
     assert code == 1
+    # after the conditional pt_memcg_data sits in, in a conditional of its own
+    assert " #endif\n+#ifdef CONFIG_MEMCG\n+\tunsigned long _pt_memcg2;\n+#endif\n" in report["diff"]
     rules = _rules(report)
     failed = rules["assert-failed"]
     assert len(failed) == 1, failed
@@ -177,7 +177,23 @@ def test_a_field_off_its_word_is_exit_1_naming_field_word_offsets_and_abis(
                                             "on x86_64, aarch64, riscv64, s390x, powerpc64, loongarch64; "
                                             "40 > 36 on i386, arm, riscv32, powerpc, mips"]
     assert "host-word-shared" in rules  # pt_memcg_data already mirrors memcg_data
+    patch = tmp_path / "bad.patch"
+    assert main(["propose", "--tree", str(tree), str(spec), "-o", str(patch)]) == 1
+    assert "no patch written" in capsys.readouterr().out
     assert not patch.exists()
+
+
+def test_a_use_the_spec_drops_is_assert_removed(case: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    spec, tree = case("TABLE_MATCH")
+    text = spec.read_text(encoding="utf-8")
+    assert text.count("  - [rcu_head, pt_rcu_head]\n") == 1
+    spec.write_text(text.replace("  - [rcu_head, pt_rcu_head]\n", ""), encoding="utf-8")
+    code, report = _propose(spec, tree, capsys=capsys)
+    assert code == 1
+    assert _rules(report)["assert-removed"] == [
+        "error: TABLE_MATCH(rcu_head, pt_rcu_head) for page[0] is in the tree, not in the spec: nothing "
+        "keeps pt_rcu_head on struct page's rcu_head any more"]
+    assert "-TABLE_MATCH(rcu_head, pt_rcu_head);\n" in report["diff"]
 
 
 def test_a_folio_field_over_a_word_folio_already_mirrors_is_a_warning(

@@ -169,7 +169,19 @@ class _Grader:
                 self.changes.append(Change("removed", self.struct.name, name))
                 out.append(finding("field-removed", _at(self.struct.loc),
                                    f"{name} ({' or '.join(decls)}) is removed from {mirror}"))
-        out += self.shared() + self.moved() + self.bounds()
+        out += self.dropped() + self.shared() + self.moved() + self.bounds()
+        return out
+
+    def dropped(self) -> list[Finding]:
+        """A use the tree has and the spec no longer makes, for a field the spec keeps."""
+        out = []
+        for page, word, name in sorted(self.base.uses - set(self.uses)):
+            if name in self.fields:
+                self.changes.append(Change("host-changed", self.struct.name, name))
+                out.append(finding("assert-removed", _at(self.fields[name].loc),
+                                   f"{self.spec.macro}({word}, {name}) for page[{page}] is in the tree, "
+                                   f"not in the spec: nothing keeps {name} on struct {self.spec.host}'s "
+                                   f"{_word(page, word)} any more"))
         return out
 
     def shared(self) -> list[Finding]:
