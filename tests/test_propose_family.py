@@ -279,3 +279,25 @@ def test_a_family_spec_without_a_tree_is_exit_2(case: Any, capsys: pytest.Captur
     assert main(["propose", str(spec), "--add", "unsigned long x", "--host-field", "private"]) == 2
     assert "give --tree KDIR" in capsys.readouterr().err
     assert spec.read_bytes() == before
+
+
+def test_a_field_in_the_middle_moves_the_others_and_breaks_their_asserts(
+    case: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A new word right after pt_flags (outside any union): it sits on page->lru itself, but every
+    field after it moves one word, which the tree's asserts and offsets-changed both report."""
+    spec, tree = case("TABLE_MATCH")
+    code, report = _propose(spec, tree, "--add", "unsigned long _early", "--host-field", "lru",
+                            "--after", "pt_flags", capsys=capsys)
+    assert code == 1
+    rules = _rules(report)
+    assert "_early is not on" not in " ".join(rules.get("assert-failed", []))  # the new use holds
+    moved = rules["offsets-changed"]
+    assert any(m.startswith("error: pt_index moves in struct ptdesc: 32 -> 40 on x86_64,") for m in moved)
+    assert ("error: TABLE_MATCH(__folio_index, pt_index) fails: struct ptdesc's pt_index is not where struct "
+            "page's __folio_index is: 32 == 40 on x86_64, aarch64, riscv64, s390x, powerpc64, loongarch64; "
+            "16 == 20 on i386, arm, riscv32, powerpc, mips") in rules["assert-failed"]
+    assert "size-limit-exceeded" in rules
+    code, report = _propose(spec, tree, "--allow", "offsets-changed", "--allow", "size-limit-exceeded",
+                            capsys=capsys)
+    assert code == 1  # a failing assert is not policy: --allow cannot hide it

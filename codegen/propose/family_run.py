@@ -29,7 +29,7 @@ from codegen.spec.family_struct_model import Field
 from codegen.spec.model import Loc
 from codegen.verify.abis import Abi, alike, parse_pool
 from codegen.verify.clangtu import StructLayout, compile_c
-from codegen.verify.familyrun import AbiOutcome, FamilyRun, _merged, run_family
+from codegen.verify.familyrun import AbiOutcome, FamilyRun, run_family, run_findings
 from codegen.verify.familytu import CLANG_ARGS, family_tu, kernel_version, mirror_text
 
 _Use = tuple[int, str, str]  # page, host word, mirror field
@@ -73,7 +73,7 @@ def propose_family(spec: FamilySpec, tree: Path, shown_tree: str, abis: list[Abi
     base = _tree(spec, tree, shown_tree, abis)
     run = run_family(spec, tree, abis, shown_tree)
     new = {r.abi.name: r.compiled.structs.get(spec.mirror) for r in run.results}
-    grader = _Grader(spec, base, run, new)
+    grader = _Grader(spec, base, run, new, abis)
     findings = allow(grader.findings() + grader.unexplained(), allowed)
     evaluated = {s for r in run.results for s in r.active if s in run.sites}
     return FamilyProposal(spec, shown, grader.changes, findings, grader.table(), len(evaluated), len(abis))
@@ -120,9 +120,9 @@ def _at(loc: Loc) -> tuple[str, int, int]:
 
 class _Grader:
     def __init__(self, spec: FamilySpec, base: _Tree, run: FamilyRun,
-                 new: dict[str, StructLayout | None]) -> None:
+                 new: dict[str, StructLayout | None], abis: list[Abi]) -> None:
         assert spec.struct is not None
-        self.spec, self.base, self.run, self.new = spec, base, run, new
+        self.spec, self.base, self.run, self.new, self.abis = spec, base, run, new, abis
         self.struct = spec.struct
         self.fields: dict[str, Field] = {}
         self.decls: dict[str, tuple[str, ...]] = {}
@@ -262,38 +262,33 @@ class _Grader:
         return out
 
     def _verify_findings(self) -> list[Finding]:
-        out: list[Finding] = []
+        """verify's findings; at a new use whose assert fails, where the field and the word sit."""
         new_uses = {u: loc for u, loc in self.uses.items() if u not in self.base.uses}
+        mine: dict[tuple[int, int], Finding] = {}
         for line, site in self.run.sites.items():
             failed = [r for r in self.run.results if line in r.failed]
-            if not failed:
-                continue
             use = (site.page, site.host or "", site.mirror or "")
-            if site.mirror and use in new_uses:
-                where = {}
-                for r in failed:
-                    member = r.compiled.structs.get(self.spec.mirror)
-                    placed = member.field(site.mirror) if member else None
-                    offset = r.compiled.offsets.get(self.spec.host, {}).get(site.host or "")
-                    size = r.compiled.sizes.get(self.spec.host, 0)
-                    at = "?" if offset is None else str(offset + site.page * size)
-                    where[r.abi.name] = f"{'?' if placed is None else placed.offset} (the word at {at})"
-                message = (f"{site.mirror} is not on struct {self.spec.host}'s "
-                           f"{_word(site.page, site.host or '')}: it sits at "
-                           f"{per_abi(where)}; {site.text} fails")
-                out.append(Finding(site.loc.path, site.loc.line, site.loc.col, "assert-failed", "error",
-                                   message))
+            if not failed or not site.mirror or use not in new_uses:
+                continue
+            where = {}
+            for r in failed:
+                member = r.compiled.structs.get(self.spec.mirror)
+                placed = member.field(site.mirror) if member else None
+                offset = r.compiled.offsets.get(self.spec.host, {}).get(site.host or "")
+                size = r.compiled.sizes.get(self.spec.host, 0)
+                at = "?" if offset is None else str(offset + site.page * size)
+                where[r.abi.name] = f"{'?' if placed is None else placed.offset} (the word at {at})"
+            message = (f"{site.mirror} is not on struct {self.spec.host}'s "
+                       f"{_word(site.page, site.host or '')}: it sits at {per_abi(where)}; {site.text} fails")
+            mine[(site.loc.line, site.loc.col)] = Finding(site.loc.path, site.loc.line, site.loc.col,
+                                                          "assert-failed", "error", message)
+        out = []
+        for f in run_findings(self.spec, self.run, self.abis):
+            if f.rule == "assert-failed" and (f.line, f.col) in mine:
+                out.append(mine.pop((f.line, f.col)))
             else:
-                values = {r.abi.name: r.failed[line] or "" for r in failed}
-                out.append(Finding(site.loc.path, site.loc.line, site.loc.col, "assert-failed", "error",
-                                   f"{site.text} fails: {per_abi(values)}"))
-        for r in self.run.results:
-            for diag in r.errors:
-                site_at = self.run.sites.get(diag.line) if diag.file.startswith("<") else None
-                loc = site_at.loc if site_at else self.spec.loc
-                out.append(Finding(loc.path, loc.line, loc.col, "compile-error", "error",
-                                   f"{diag.message} (on {r.abi.name})"))
-        return _merged(out)
+                out.append(f)
+        return out + list(mine.values())
 
     def table(self) -> LayoutTable:
         """The fields that changed and those on the same host words, per ABI group."""

@@ -64,6 +64,12 @@ def verify_family(
     return _outcome(spec_file, spec, run.sites, run.results, abis, run.source, run.version)
 
 
+def run_findings(spec: FamilySpec, run: FamilyRun, abis: Sequence[Abi]) -> list[Finding]:
+    """What `verify` reports for a run (assert-failed, compile-error), for `propose`."""
+    spec_file = SpecFile(Path(spec.path), spec.path)
+    return _outcome(spec_file, spec, run.sites, run.results, abis, run.source, run.version).findings
+
+
 def run_family(
     spec: FamilySpec, tree: Path | None, abis: Sequence[Abi], shown: str | None = None
 ) -> FamilyRun:
