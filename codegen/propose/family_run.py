@@ -102,6 +102,8 @@ def _tree(spec: FamilySpec, tree: Path, shown_tree: str, abis: list[Abi]) -> _Tr
             uses.add((page, line.args[0], line.args[1]))
     hand_model = load_host_struct(bundled_specs_dir() / "hosts" / f"{spec.host}.yaml")
     model = hand_model.for_kernel(kernel_version(tree))
+    if region is None:  # the tree lacks the struct: apply would insert it; nothing to move
+        return _Tree(fields, uses, {})
     text = family_tu(model, mirror_text(replace(spec, struct=None), tree, shown_tree), "", "<tree>")
     with parse_pool(len(abis)) as pool:
         laid = list(pool.map(lambda abi: compile_c(text, abi.triple, [spec.mirror], {}, CLANG_ARGS), abis))
