@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     import argparse
 
     from codegen.report import Outcome
+    from codegen.specfiles import SpecFile
 
 FORMATS = ("text", "json", "github")
 
@@ -41,3 +42,15 @@ def emit(outcome: Outcome, fmt: str = "text") -> int:
 
         (emit_json if fmt == "json" else emit_github)(outcome, sys.stdout)
     return outcome.exit_code
+
+
+def is_family_file(spec_file: SpecFile) -> bool:
+    """A version-2 family spec, told by its top-level `kind: family` line without loading YAML (a
+    version-1 spec has no `kind`; loading it for real comes later, with its errors at their lines)."""
+    import re
+
+    try:
+        data = spec_file.path.read_bytes()
+    except OSError:
+        return False  # the loader reports it
+    return re.search(rb"^kind:[ \t]*family[ \t]*(#.*)?\r?$", data, re.M) is not None

@@ -34,6 +34,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     edit.add_argument("--host-field", metavar="NAME", help="the host field it overlays (default: its name)")
     edit.add_argument("--after", metavar="FIELD", help="insert after this field or member (default: last)")
     edit.add_argument("--to", metavar="STRUCT", help="the mirror struct (default) or the alias struct")
+    edit.add_argument("--page", metavar="N", type=int, default=None,
+                      help="family spec: the assert group of page[N] for the field's use (default: 0)")
+    edit.add_argument("--if", dest="condition", metavar="COND",
+                      help="family spec: put the field and its use under #ifdef COND (#if for an expression)")
     add_format(parser)
 
 
@@ -46,12 +50,20 @@ def run(args: argparse.Namespace) -> int:
 
     if args.output and not args.tree:
         raise BadUsage("-o writes a patch against a kernel tree: give --tree KDIR")
+    spec_file = _spec_file(args.spec)
+    from codegen.commands.common import is_family_file
+
+    if is_family_file(spec_file):
+        from codegen.commands.propose_family import run_family
+
+        return run_family(args, spec_file)
+    if args.page is not None or args.condition is not None:
+        raise BadUsage("--page and --if go with a family spec (version 2)")
     if not args.add and (args.host_field or args.after or args.to):
         raise BadUsage("--host-field, --after and --to go with --add")
     if args.tree and args.against:
         raise BadUsage("--against compares with git; with --tree the proposal is graded against "
                          "the tree's header, which is what the patch changes")
-    spec_file = _spec_file(args.spec)
     # Everything that can be bad input is checked before --add writes the spec.
     header: tuple[bytes, str] | None = None
     if args.tree:

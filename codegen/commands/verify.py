@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from codegen.commands.common import add_format, add_specs, emit
+from codegen.commands.common import add_format, add_specs, emit, is_family_file
 from codegen.errors import BadUsage
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
             outcome.merge(verify_btf(spec_file, Path(args.btf)))
         return emit(outcome, args.format)
     spec_files = resolve(args.specs)
-    families = [f for f in spec_files if _is_family(f)]
+    families = [f for f in spec_files if is_family_file(f)]
     if families:
         outcome.merge(_verify_families(args, families))
         spec_files = [f for f in spec_files if f not in families]
@@ -74,18 +74,6 @@ def run(args: argparse.Namespace) -> int:
     for spec_file in spec_files:
         outcome.merge(verify_spec(spec_file, abis))
     return emit(outcome, args.format)
-
-
-def _is_family(spec_file: SpecFile) -> bool:
-    """A version-2 family spec, told by its top-level `kind: family` line without loading YAML (a
-    version-1 spec has no `kind`; loading it for real comes later, with its errors at their lines)."""
-    import re
-
-    try:
-        data = spec_file.path.read_bytes()
-    except OSError:
-        return False  # the loader reports it
-    return re.search(rb"^kind:[ \t]*family[ \t]*(#.*)?\r?$", data, re.M) is not None
 
 
 def _verify_families(args: argparse.Namespace, spec_files: list[SpecFile]) -> Outcome:

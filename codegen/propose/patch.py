@@ -13,8 +13,10 @@ from pathlib import Path
 
 from codegen import __version__
 from codegen.errors import InputError
+from codegen.propose.classify import Change
 from codegen.propose.run import Proposal
 from codegen.render import render
+from codegen.report import Finding
 from codegen.specfiles import SpecFile
 
 WIDTH = 75  # checkpatch's limit for commit message lines
@@ -49,15 +51,27 @@ class Identity:
 
 
 def tree_diff(tree: Path, spec_file: SpecFile) -> TreeDiff:
+    return tree_diffs(tree, spec_file)[0]
+
+
+def tree_diffs(tree: Path, spec_file: SpecFile) -> list[TreeDiff]:
+    """Each file the spec owns regions in (a family's struct may live apart from its asserts),
+    planned as `apply` plans it and never written; exit 2 where `apply` would refuse."""
     from codegen.pipeline import plan_in_tree
     from codegen.place.tree_paths import tree_root
 
     target = plan_in_tree(tree_root(tree), tree.as_posix(), spec_file)
-    for name, why in target.plan.unplaceable:
-        raise InputError(f"{tree.as_posix().rstrip('/')}/{target.relative}", 1, 1,
-                         f"cannot insert region {name}: {why}")
-    mode = "100755" if target.path.stat().st_mode & 0o111 else "100644"
-    return TreeDiff(target.relative, target.plan.header, target.plan.result(), mode)
+    out = []
+    for one in (target, *target.also):
+        plan = one.plan
+        shown = f"{tree.as_posix().rstrip('/')}/{one.relative}"
+        for name, why in plan.unplaceable:
+            raise InputError(shown, 1, 1, f"cannot insert region {name}: {why}")
+        for line, why in plan.lost:
+            raise InputError(shown, line, 1, why)
+        mode = "100755" if one.path.stat().st_mode & 0o111 else "100644"
+        out.append(TreeDiff(one.relative, plan.header, plan.result(), mode))
+    return sorted(out, key=lambda d: d.relative)
 
 
 def identity(tree: Path) -> Identity | None:
@@ -89,26 +103,65 @@ def _wrap(text: str, indent: str = "") -> str:
 
 def patch_text(proposal: Proposal, diff: TreeDiff, who: Identity | None) -> str:
     spec = proposal.spec
-    insertions, deletions = diff.counts()
-    changes = [c for c in proposal.classified.changes if c.kind != "moved"]
+    return format_patch(
+        who, Path(spec.target.file).stem, [c for c in proposal.classified.changes if c.kind != "moved"],
+        spec.mirror.struct, proposal.layout.text(), proposal.findings, len(proposal.verified.results), [diff],
+    )
+
+
+@dataclass(frozen=True)
+class _File:
+    """One file of the patch, as the diffstat and the diff show it."""
+
+    file: str
+    insertions: int
+    deletions: int
+    bar: str
+    index: str
+    diff: str  # the hunks; the template writes the file header
+
+
+def format_patch(who: Identity | None, prefix: str, changes: list[Change], mirror: str, layout: str,
+                 findings: list[Finding], abis: int, diffs: list[TreeDiff]) -> str:
+    """The patch in `git format-patch` form: subject, message, diffstat and each changed file's diff."""
+    files = []
+    for diff in diffs:
+        insertions, deletions = diff.counts()
+        if insertions or deletions:
+            index = f"{_blob(diff.old)[:12]}..{_blob(diff.new)[:12]} {diff.mode}"
+            files.append(_File(diff.relative, insertions, deletions, _bar(insertions, deletions), index,
+                               diff.diff.split("\n", 2)[2]))
     return render(
         "propose/patch.j2",
         author=who,
         date=formatdate(localtime=True),
-        prefix=Path(spec.target.file).stem,
+        prefix=prefix,
         changes=changes,
-        mirror=spec.mirror.struct,
-        layout=proposal.layout.text().rstrip("\n"),
-        findings=[_wrap(f"{f.severity}: {f.message} [{f.rule}]", "  ") for f in proposal.findings],
-        abis=len(proposal.verified.results),
+        mirror=mirror,
+        layout=layout.rstrip("\n"),
+        findings=[_wrap(f"{f.severity}: {f.message} [{f.rule}]", "  ") for f in findings],
+        abis=abis,
         version=__version__,
-        file=diff.relative,
-        insertions=insertions,
-        deletions=deletions,
-        bar=_bar(insertions, deletions),
-        index=f"{_blob(diff.old)[:12]}..{_blob(diff.new)[:12]} {diff.mode}",
-        diff=diff.diff.split("\n", 2)[2],  # the hunks; the template writes the file header
+        files=files,
+        name_width=max(len(f.file) for f in files),
+        count_width=max(len(str(f.insertions + f.deletions)) for f in files),
+        insertions=sum(f.insertions for f in files),
+        deletions=sum(f.deletions for f in files),
     )
+
+
+def subject_prefix(relative: str) -> str:
+    """The subsystem a kernel subject line names for a file: its first directory below include/,
+    include/linux/ and drivers/ (mm/zpdesc.h: mm, drivers/iommu/iommu-pages.c: iommu), else the
+    file's name up to its first '_' (include/linux/mm_types.h: mm)."""
+    parts = Path(relative).parts
+    for lead in (("include", "linux"), ("include",), ("drivers",)):
+        if parts[: len(lead)] == lead:
+            parts = parts[len(lead) :]
+            break
+    if len(parts) > 1:
+        return parts[0]
+    return Path(relative).stem.split("_")[0]
 
 
 def _bar(insertions: int, deletions: int, width: int = 50) -> str:

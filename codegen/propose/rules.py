@@ -31,6 +31,12 @@ _TABLE = (
     Rule("no-host-field", "error", "a mirror field overlays no host field, or overlays padding"),
     Rule("offsets-changed", "error",
          "an existing mirror field moves on some ABI: the overlay changes (breaking)"),
+    Rule("field-unasserted", "error",
+         "a family spec's new field has no assert: nothing keeps it on its word of the host"),
+    Rule("assert-removed", "error",
+         "a family spec drops an assert the tree has: the field is no longer kept on its host word"),
+    Rule("host-word-shared", "warning",
+         "a family spec's new field overlays a host word another field already mirrors"),
 )
 RULES: dict[str, Rule] = {rule.name: rule for rule in _TABLE}
 

@@ -46,9 +46,33 @@ class AbiOutcome:
     errors: tuple[Diagnostic, ...]
 
 
+@dataclass(frozen=True)
+class FamilyRun:
+    """One family spec laid out and judged by clang on each ABI (what `verify` reports; `propose`
+    reads the layouts too)."""
+
+    sites: dict[int, Site]
+    results: list[AbiOutcome]
+    source: str  # where the mirror struct came from
+    version: tuple[int, int]
+
+
 def verify_family(
     spec_file: SpecFile, spec: FamilySpec, tree: Path | None, abis: Sequence[Abi], shown: str | None = None
 ) -> Outcome:
+    run = run_family(spec, tree, abis, shown)
+    return _outcome(spec_file, spec, run.sites, run.results, abis, run.source, run.version)
+
+
+def run_findings(spec: FamilySpec, run: FamilyRun, abis: Sequence[Abi]) -> list[Finding]:
+    """What `verify` reports for a run (assert-failed, compile-error), for `propose`."""
+    spec_file = SpecFile(Path(spec.path), spec.path)
+    return _outcome(spec_file, spec, run.sites, run.results, abis, run.source, run.version).findings
+
+
+def run_family(
+    spec: FamilySpec, tree: Path | None, abis: Sequence[Abi], shown: str | None = None
+) -> FamilyRun:
     from codegen.render import render_family
     from codegen.resources import bundled_specs_dir
     from codegen.spec.hostload import load_host_struct
@@ -72,8 +96,7 @@ def verify_family(
 
     with parse_pool(len(abis)) as pool:
         results = list(pool.map(one, abis))
-    source = mirror[-1].file
-    return _outcome(spec_file, spec, sites, results, abis, source, version)
+    return FamilyRun(sites, results, mirror[-1].file, version)
 
 
 def _error(loc: Loc, message: str) -> Exception:
