@@ -51,6 +51,7 @@ def main() -> int:
         families = [*mg, "check", "--tree", tree, *sorted(str(p) for p in specs.glob("*.yaml"))]
         imports = ["sh", "-c", " && ".join(
             f"{' '.join(mg)} import --tree {tree} --macro {m} > /dev/null" for m in MACROS)]
+        import_all = [*mg, "import", "--tree", tree, "--all", "-o", str(specs / "all")]
         in_cold = ["env", f"MIRRORGEN_CACHE={cold}"]  # its own cache: the repeated runs keep theirs
 
         def forget() -> None:
@@ -62,6 +63,7 @@ def main() -> int:
             "netmem check --tree, repeated": (netmem, None),
             "6 family specs check --tree, repeated": (families, None),
             "import all 6 families (6 processes)": (imports, None),
+            "import --all (one process)": (import_all, None),
         }
         results = interleaved(commands, ROOT, env, args.n)
     print(f"{tree}, median of {args.n} interleaved rounds:")

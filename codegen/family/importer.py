@@ -28,7 +28,11 @@ def find_family(tree: Path, macro: str, shown_tree: str) -> Family:
     from a scan; the modules the rest of the import needs load while find runs."""
     from codegen.family.treescan import scan_tree
 
-    families = scan_tree(tree, meanwhile=_load_the_rest)[0]
+    return pick_family(scan_tree(tree, meanwhile=_load_the_rest)[0], macro, shown_tree)
+
+
+def pick_family(families: list[Family], macro: str, shown_tree: str) -> Family:
+    """The one family of `macro` among a tree's families (a second defining file is an error)."""
     found = [f for f in families if f.kind == "macro" and f.name == macro]
     if not found:
         raise BadUsage(f"no assert macro {macro} in {shown_tree} (mirrorgen scan --tree lists them)")
@@ -37,6 +41,19 @@ def find_family(tree: Path, macro: str, shown_tree: str) -> Family:
         where = ", ".join(f.file for f in found)
         raise BadUsage(f"{macro} is defined in more than one place ({where}); spec version 2 takes one block")
     return found[0]
+
+
+def page_families(tree: Path, shown_tree: str) -> tuple[list[str], list[Family]]:
+    """Every macro family of the tree whose host is struct page (import --all), in file order,
+    and the tree's families (one listing of the tree for all the imports)."""
+    from codegen.family.treescan import scan_tree
+
+    families = scan_tree(tree, meanwhile=_load_the_rest)[0]
+    macros = list(dict.fromkeys(f.name for f in families if f.kind == "macro" and f.host == "struct page"))
+    if not macros:
+        raise BadUsage(f"no assert macro in {shown_tree} compares a struct with struct page "
+                       "(mirrorgen scan --tree lists the families)")
+    return macros, families
 
 
 def macro_of_struct(tree: Path, struct: str, shown_tree: str) -> str:
@@ -70,10 +87,13 @@ def _load_the_rest() -> None:
 
 
 def import_family(tree: Path, macro: str, name: str, shown_tree: str | None = None,
-                  prose: ProseMode = "inline") -> str:
+                  prose: ProseMode = "inline", families: list[Family] | None = None) -> str:
     """The YAML text of the spec for `macro`'s block and its mirror struct in `tree`, proved
-    against the tree's bytes. `prose`: comment text written into the spec, or kept from the tree."""
-    family = find_family(tree, macro, shown_tree or tree.as_posix())
+    against the tree's bytes. `prose`: comment text written into the spec, or kept from the tree.
+    `families`: the tree's families when the caller has listed them already."""
+    shown_root = shown_tree or tree.as_posix()
+    family = (pick_family(families, macro, shown_root) if families is not None
+              else find_family(tree, macro, shown_root))
     relative = family.defines[0].file
     shown = f"{(shown_tree or tree.as_posix()).rstrip('/')}/{relative}"
     data = (tree / relative).read_bytes()
