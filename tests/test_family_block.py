@@ -29,24 +29,10 @@ from codegen.family.structspec import ProseMode
 from codegen.spec import load_any
 from codegen.spec.family_model import FamilySpec
 from codegen.specfiles import resolve
+from tests.families import CASES, tree_of
 
-FAMILIES = {
-    "6.12": ["FOLIO_MATCH", "TABLE_MATCH", "SLAB_MATCH", "NET_IOV_ASSERT_OFFSET"],
-    "sid": [
-        "FOLIO_MATCH",
-        "TABLE_MATCH",
-        "SLAB_MATCH",
-        "ZPDESC_MATCH",
-        "IOPTDESC_MATCH",
-        "NETMEM_DESC_ASSERT_OFFSET",
-    ],
-}
-CASES = [(tree, macro) for tree, macros in FAMILIES.items() for macro in macros]
 AROUND = 12  # lines on each side of the block mutated as "outside"
 
-
-def _tree(request: pytest.FixtureRequest, name: str) -> Path:
-    return Path(request.getfixturevalue("tree_612" if name == "6.12" else "tree_sid"))
 
 
 class Family:
@@ -105,7 +91,7 @@ class Family:
 @pytest.fixture(params=CASES, ids=[f"{t}-{m}" for t, m in CASES])
 def family(request: pytest.FixtureRequest, tmp_path: Path) -> Family:
     tree_name, macro = request.param
-    return Family(_tree(request, tree_name), macro, tmp_path)
+    return Family(tree_of(request, tree_name), macro, tmp_path)
 
 
 def test_import_then_check_is_clean(family: Family) -> None:
@@ -131,7 +117,7 @@ def test_kept_use_comment_gone_is_refused(
 ) -> None:
     """`--prose kept`: the spec says only that a use has a comment; with the block deleted, the
     text is nowhere: check names it, apply refuses (exit 2) and writes nothing."""
-    family = Family(_tree(request, tree_name), macro, tmp_path, prose="kept")
+    family = Family(tree_of(request, tree_name), macro, tmp_path, prose="kept")
     assert "/*" not in family.spec.read_text()
     assert family.check(family.original) == (0, [])
     deleted = family.without(family.first, family.last)

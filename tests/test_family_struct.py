@@ -31,24 +31,10 @@ from codegen.family.importer import import_family
 from codegen.spec import load_any
 from codegen.spec.family_model import FamilySpec
 from codegen.specfiles import resolve
+from tests.families import CASES, tree_of
 
-FAMILIES = {
-    "6.12": ["FOLIO_MATCH", "TABLE_MATCH", "SLAB_MATCH", "NET_IOV_ASSERT_OFFSET"],
-    "sid": [
-        "FOLIO_MATCH",
-        "TABLE_MATCH",
-        "SLAB_MATCH",
-        "ZPDESC_MATCH",
-        "IOPTDESC_MATCH",
-        "NETMEM_DESC_ASSERT_OFFSET",
-    ],
-}
-CASES = [(tree, macro) for tree, macros in FAMILIES.items() for macro in macros]
 AROUND = 12  # lines on each side of the struct mutated as "outside"
 
-
-def _tree(request: pytest.FixtureRequest, name: str) -> Path:
-    return Path(request.getfixturevalue("tree_612" if name == "6.12" else "tree_sid"))
 
 
 class Family:
@@ -92,7 +78,7 @@ class Family:
 @pytest.fixture(params=CASES, ids=[f"{t}-{m}" for t, m in CASES])
 def family(request: pytest.FixtureRequest, tmp_path: Path) -> Family:
     tree_name, macro = request.param
-    return Family(_tree(request, tree_name), macro, tmp_path)
+    return Family(tree_of(request, tree_name), macro, tmp_path)
 
 
 def _sha(path: Path) -> str:
@@ -177,7 +163,7 @@ def _changed(line: bytes) -> bytes:
 def test_prose_kept_spec_holds_no_comment_text(
     request: pytest.FixtureRequest, tmp_path: Path, tree_name: str, macro: str
 ) -> None:
-    family = Family(_tree(request, tree_name), macro, tmp_path, prose="kept")
+    family = Family(tree_of(request, tree_name), macro, tmp_path, prose="kept")
     text = family.spec.read_text()
     spec = family.model
     assert spec.struct is not None

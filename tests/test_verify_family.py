@@ -15,13 +15,8 @@ from codegen.spec import load_any
 from codegen.spec.family_model import FamilySpec
 from codegen.verify.abis import ABIS
 from codegen.verify.familytu import mirror_text
+from tests.families import CASES
 
-FAMILIES = {
-    "6.12": ["FOLIO_MATCH", "TABLE_MATCH", "SLAB_MATCH", "NET_IOV_ASSERT_OFFSET"],
-    "sid": ["FOLIO_MATCH", "TABLE_MATCH", "SLAB_MATCH", "ZPDESC_MATCH", "IOPTDESC_MATCH",
-            "NETMEM_DESC_ASSERT_OFFSET"],
-}  # fmt: skip
-CASES = [(tree, macro) for tree, macros in FAMILIES.items() for macro in macros]
 ALL_ABIS = ", ".join(abi.name for abi in ABIS)
 
 

@@ -21,7 +21,7 @@ from codegen.creader.anchors import scan
 from codegen.creader.macroblock import define_page, find_block
 from codegen.creader.structbody import find_struct
 from codegen.propose.classify import Change, per_abi
-from codegen.propose.rules import allow, exit_code, finding
+from codegen.propose.rules import allow, counts, exit_code, finding
 from codegen.propose.table import CELL, LayoutTable, Row, Table
 from codegen.report import Finding
 from codegen.spec.family_model import Bound, Conditional, FamilySpec
@@ -50,11 +50,7 @@ class FamilyProposal:
         return exit_code(self.findings)
 
     def counts(self) -> str:
-        parts = []
-        for severity in ("error", "warning", "note"):
-            n = sum(1 for f in self.findings if f.severity == severity)
-            parts.append(f"{n} {severity}{'' if n == 1 else 's'}")
-        return ", ".join(parts)
+        return counts(self.findings)
 
 
 @dataclass(frozen=True)

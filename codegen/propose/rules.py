@@ -62,3 +62,12 @@ def allow(findings: list[Finding], allowed: set[str]) -> list[Finding]:
 
 def exit_code(findings: list[Finding]) -> int:
     return 1 if any(f.severity == "error" for f in findings) else 0
+
+
+def counts(findings: list[Finding]) -> str:
+    """"1 error, 0 warnings, 2 notes": the summary line of a proposal."""
+    parts = []
+    for severity in ("error", "warning", "note"):
+        n = sum(1 for f in findings if f.severity == severity)
+        parts.append(f"{n} {severity}{'' if n == 1 else 's'}")
+    return ", ".join(parts)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from codegen.propose.classify import Classified, classify
 from codegen.propose.history import Baseline
 from codegen.propose.layouts import Layouts, Verified, host_model, other_layouts, verify_new
-from codegen.propose.rules import allow, exit_code
+from codegen.propose.rules import allow, counts, exit_code
 from codegen.propose.table import LayoutTable, build
 from codegen.report import Finding
 from codegen.spec.model import Spec
@@ -28,11 +28,7 @@ class Proposal:
         return exit_code(self.findings)
 
     def counts(self) -> str:
-        parts = []
-        for severity in ("error", "warning", "note"):
-            n = sum(1 for f in self.findings if f.severity == severity)
-            parts.append(f"{n} {severity}{'' if n == 1 else 's'}")
-        return ", ".join(parts)
+        return counts(self.findings)
 
 
 def propose(spec: Spec, baseline: Baseline, allowed: set[str]) -> Proposal:
