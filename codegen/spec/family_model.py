@@ -112,7 +112,7 @@ class FamilySpec:
     macro: str
     host: str
     mirror: str
-    clang_format: bool
+    clang_format: bool  # the block passes through clang-format in the tree's style (a stable block)
     after: After | None
     layout: Layout
     groups: tuple[Group, ...]
