@@ -224,3 +224,18 @@ def test_missing_binary_is_exit_2_only_where_a_region_needs_it(
         lines = proc.stderr.splitlines()
         assert len(lines) == 1 and re.match(r"mirrorgen check: error: clang-format", lines[0]), proc.stderr
         assert str(binary) in lines[0] and "Traceback" not in proc.stderr
+
+
+def test_import_without_the_binary_is_exit_2_and_writes_nothing(tree_sid: Path, tmp_path: Path) -> None:
+    """import needs clang-format to tell whether a region is stable: without it, one line."""
+    binary = _wheel_copy(tmp_path / "site")
+    binary.unlink()
+    out = tmp_path / "zpdesc.yaml"
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site"), "MIRRORGEN_CACHE": str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "codegen", "import", "--tree", str(tree_sid), "--macro", "ZPDESC_MATCH",
+               "-o", str(out)]
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("mirrorgen import: error: clang-format"), proc.stderr
+    assert not out.exists()
