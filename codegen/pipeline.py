@@ -6,6 +6,8 @@
   own header (place/tree.py), formatted in the tree's clang-format style.
 
 Both run `format_regions`; check, apply, propose and verify come through here.
+A family spec (version 2) is rendered in the committed style and only the
+regions it marks `clang_format: true` go through clang-format (`FamilyShaper`).
 """
 
 from __future__ import annotations
