@@ -6,6 +6,8 @@
   own header (place/tree.py), formatted in the tree's clang-format style.
 
 Both run `format_regions`; check, apply, propose and verify come through here.
+A family spec (version 2) is rendered in the committed style and only the
+regions it marks `clang_format: true` go through clang-format (`FamilyShaper`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from codegen.specfiles import SpecFile
 # planned, so a cold `check` of generated/ does not load it (~25 ms).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from codegen.creader.anchors import Anchors
+    from codegen.creader.macroblock import Block
     from codegen.place.tree import Rewrite
     from codegen.spec.family_model import FamilySpec
 
@@ -76,45 +80,104 @@ def plan_in_tree(root: Path, shown_tree: str, spec_file: SpecFile,
     except OSError as exc:
         raise InputError(shown, 1, 1, f"cannot read the target file: {exc.strerror}") from None
     if isinstance(spec, FamilySpec):
-        also = _struct_elsewhere(root, shown_tree, spec, pending)
-        return TreeTarget(spec, path, relative, family_plan(header, spec, shown), also)
+        return _family_target(root, shown_tree, spec, path, header, shown, pending)
     style = style_file(root)
     style_bytes = read_input(style, style.as_posix(), "clang-format style") if style else b""
     regions = formatted_regions(spec, style.as_posix() if style else None, style_bytes)
     return TreeTarget(spec, path, spec.target.file, plan(header, spec, regions, shown))
 
 
-def family_plan(header: bytes, spec: FamilySpec, shown: str) -> Rewrite:
-    """A family's assert block (spec version 2): rendered in the committed style, never
-    clang-formatted (`clang_format: false`), with trailing comments kept from the tree."""
+def _family_target(root: Path, shown_tree: str, spec: FamilySpec, path: Path, header: bytes, shown: str,
+                   pending: Mapping[Path, bytes] | None) -> TreeTarget:
+    """A family spec (version 2): its assert block and its struct, each rendered in the committed
+    style and passed through clang-format where the spec marks the region `clang_format: true`."""
+    from codegen.creader.anchors import scan
+    from codegen.creader.macroblock import find_block, kept_comments
+    from codegen.render import render_family
+
+    anchors = scan(header)
+    block = find_block(anchors, spec.macro, spec.mirror)
+    shaper = FamilyShaper(spec, root, render_family(spec, kept_comments(block)))
+    also = _struct_elsewhere(root, shown_tree, spec, pending, shaper)
+    return TreeTarget(spec, path, spec.file, family_plan(anchors, block, spec, shown, shaper), also)
+
+
+class FamilyShaper:
+    """clang-format, in the tree's own style, for the regions a family spec marks
+    `clang_format: true` (where the tree's text is clang-format-stable); the other regions
+    keep the templates' bytes and start no clang-format. When both regions are due, the
+    block and the struct go through one call."""
+
+    def __init__(self, spec: FamilySpec, root: Path, block: str) -> None:
+        self.spec, self.root = spec, root
+        self.rendered = block  # the block as the template made it, for the shared call
+        self.formatted: str | None = None
+
+    def struct(self, text: str) -> str:
+        assert self.spec.struct is not None
+        if not self.spec.struct.clang_format:
+            return text
+        if self.spec.clang_format and self.formatted is None:
+            self.formatted, text = self._format((self.rendered, text))
+            return text
+        return self._format((text,))[0]
+
+    def block(self, text: str) -> str:
+        if not self.spec.clang_format:
+            return text
+        if text == self.rendered and self.formatted is not None:
+            return self.formatted
+        return self._format((text,))[0]
+
+    def _format(self, texts: tuple[str, ...]) -> tuple[str, ...]:
+        from codegen.place.tree_paths import read_input, style_file
+
+        style = style_file(self.root)
+        style_bytes = read_input(style, style.as_posix(), "clang-format style") if style else b""
+        return _formatted_texts(texts, style.as_posix() if style else None, style_bytes)
+
+
+@lru_cache(maxsize=32)
+def _formatted_texts(texts: tuple[str, ...], style: str | None, style_bytes: bytes) -> tuple[str, ...]:
+    """Rendered regions through clang-format, without the final newline the templates omit;
+    cached per process by value, like `formatted_regions`."""
+    out = clang.format_snippets(list(texts), Path(style) if style else clang_format_style())
+    return tuple(t.rstrip("\n") for t in out)
+
+
+def family_plan(anchors: Anchors, block: Block | None, spec: FamilySpec, shown: str,
+                shaper: FamilyShaper) -> Rewrite:
+    """A family's assert block (spec version 2) and, in the same file, its struct: rendered in the
+    committed style, through `shaper` (clang-format where the spec says), with trailing
+    comments kept from the tree."""
     from codegen.creader.anchors import scan
     from codegen.creader.macroblock import find_block, kept_comments
     from codegen.place.family import plan_family
     from codegen.render import render_family
 
-    if spec.clang_format:
-        raise InputError(spec.path, spec.loc.line, 1, "clang_format: true is not supported for a "
-                         "family's assert block yet (the mm families are not stable under it)")
-    anchors = scan(header)
-    block = find_block(anchors, spec.macro, spec.mirror)
-    plan = plan_family(anchors, block, spec, render_family(spec, kept_comments(block)), shown)
-    if spec.struct is None or spec.struct.file != spec.file:
-        return plan
-    from codegen.place.family_struct import combine, plan_struct
+    struct_plan = None
+    if spec.struct is not None and spec.struct.file == spec.file:
+        from codegen.place.family_struct import plan_struct
 
-    struct, region = plan_struct(anchors, spec, shown)
+        struct_plan = plan_struct(anchors, spec, shown, shaper.struct)  # first: it may share the call
+    plan = plan_family(anchors, block, spec, shaper.block(shaper.rendered), shown)
+    if struct_plan is None:
+        return plan
+    from codegen.place.family_struct import combine
+
+    struct, region = struct_plan
 
     def replan(data: bytes) -> Rewrite:
         again = scan(data)
         found = find_block(again, spec.macro, spec.mirror)
-        return plan_family(again, found, spec, render_family(spec, kept_comments(found)), shown)
+        return plan_family(again, found, spec, shaper.block(render_family(spec, kept_comments(found))), shown)
 
     span = (block.start, block.end) if block is not None else None
     return combine(struct, region, plan, span, replan)
 
 
 def _struct_elsewhere(root: Path, shown_tree: str, spec: FamilySpec,
-                      pending: Mapping[Path, bytes] | None) -> tuple[TreeTarget, ...]:
+                      pending: Mapping[Path, bytes] | None, shaper: FamilyShaper) -> tuple[TreeTarget, ...]:
     """The family's struct, planned in its own file when that is not the block's."""
     from codegen.creader.anchors import scan
     from codegen.place.family_struct import plan_struct
@@ -129,9 +192,7 @@ def _struct_elsewhere(root: Path, shown_tree: str, spec: FamilySpec,
         header = pending[path] if pending and path in pending else path.read_bytes()
     except OSError as exc:
         raise InputError(shown, 1, 1, f"cannot read the struct's file: {exc.strerror}") from None
-    if spec.clang_format:
-        raise InputError(spec.path, spec.loc.line, 1, "clang_format: true is not supported for a family yet")
-    plan, _ = plan_struct(scan(header), spec, shown)
+    plan, _ = plan_struct(scan(header), spec, shown, shaper.struct)
     return (TreeTarget(spec, path, struct.file, plan),)
 
 

@@ -17,6 +17,7 @@ from codegen.creader.macroblock import Block, find_block, kept_comments, struct_
 from codegen.errors import BadUsage, InputError
 from codegen.family.blockspec import BlockReader
 from codegen.family.model import Family
+from codegen.family.stability import stable_regions, with_clang_format
 from codegen.family.structproof import prove_struct
 from codegen.family.structspec import ProseMode, locate_struct, struct_section
 
@@ -110,6 +111,8 @@ def import_family(tree: Path, macro: str, name: str, shown_tree: str | None = No
     struct_file, struct_data = locate_struct(tree, relative, mirror, shown_tree or tree.as_posix())
     struct_shown = f"{(shown_tree or tree.as_posix()).rstrip('/')}/{struct_file}"
     struct = struct_section(struct_data, mirror, struct_file, relative, struct_shown, prose)
+    block_stable, struct_stable = stable_regions(tree, data, block, struct_data, mirror)
+    struct = with_clang_format(struct, struct_stable)
     doc: dict[str, Any] = {
         "version": 2,
         "kind": "family",
@@ -117,7 +120,7 @@ def import_family(tree: Path, macro: str, name: str, shown_tree: str | None = No
         "macro": macro,
         "host": host,
         "mirror": mirror,
-        "clang_format": False,
+        "clang_format": block_stable,
     }
     after = _after(anchors, block, shown)
     if after:

@@ -11,6 +11,8 @@ apply refuses: neither the spec nor mirrorgen has the text.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from codegen.creader.anchors import Anchors
 from codegen.creader.structbody import StructRegion, closing, find_struct, tree_prose
 from codegen.place.family import insertion_after
@@ -32,8 +34,11 @@ def find(anchors: Anchors, spec: FamilySpec) -> StructRegion | None:
     return find_struct(anchors, spec.struct.name, spec.struct.has_comment)
 
 
-def plan_struct(anchors: Anchors, spec: FamilySpec, shown: str) -> tuple[Rewrite, StructRegion | None]:
-    """The change that makes the file hold exactly the spec's struct (and the region found)."""
+def plan_struct(anchors: Anchors, spec: FamilySpec, shown: str,
+                shape: Callable[[str], str] | None = None) -> tuple[Rewrite, StructRegion | None]:
+    """The change that makes the file hold exactly the spec's struct (and the region found).
+    `shape`: what the rendered text goes through before it is placed (clang-format, when the
+    struct is marked clang-format-stable)."""
     from codegen.render import render_family_struct
 
     assert spec.struct is not None
@@ -48,6 +53,8 @@ def plan_struct(anchors: Anchors, spec: FamilySpec, shown: str) -> tuple[Rewrite
             return out, region
     missing: list[Loc] = []
     text = render_family_struct(spec, tree_prose(region), missing)
+    if shape is not None:
+        text = shape(text)
     new = text.encode().replace(b"\n", out.newline)
     line = region.line if region is not None else 1
     if region is not None:

@@ -2,8 +2,9 @@
 
 The templates (`family_asserts.h.j2`) read these objects. What the block says
 is data (macro, params, operand order, page[N], conditions, bounds); how it
-is laid out is data too (`Layout`, `Group.wrap`), because these blocks are
-not clang-format-stable and must come out in the style the tree commits.
+is laid out is data too (`Layout`, `Group.wrap`), because most of these blocks are
+not clang-format-stable and must come out in the style the tree commits (a
+stable one may be marked `clang_format: true`: clang-format then runs on it).
 Trailing comments on uses are the kernel's prose: a `Use` records that one is
 there, what separates it and, when the spec holds it, its text; without the
 text it is taken from the tree. The mirror struct's definition, when the
@@ -112,7 +113,7 @@ class FamilySpec:
     macro: str
     host: str
     mirror: str
-    clang_format: bool
+    clang_format: bool  # the block passes through clang-format in the tree's style (a stable block)
     after: After | None
     layout: Layout
     groups: tuple[Group, ...]

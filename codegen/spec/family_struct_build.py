@@ -73,7 +73,7 @@ class _StructBuilder:
         spec = StructSpec(
             raw["name"], path, comment, "comment" in raw,
             StructLayout(layout.get("marker_tabs", 1), layout.get("bitfield", "tight")),
-            members, after, self.loc(top),
+            members, after, self.loc(top), raw.get("clang_format", False),
         )
         names = {f.name for f in spec.fields()}
         for mirror, words in self.hosts.items():

@@ -107,6 +107,7 @@ class StructSpec:
     members: tuple[Member, ...]
     after: After | None  # where the struct goes when the file lacks it
     loc: Loc
+    clang_format: bool = False  # passed through clang-format in the tree's style (a stable struct)
     fields_by_host: dict[tuple[int, str], tuple[str, ...]] = field(default_factory=dict, compare=False,
                                                                    hash=False)
 
