@@ -130,11 +130,54 @@ class FamilyShaper:
         return self._format((text,))[0]
 
     def _format(self, texts: tuple[str, ...]) -> tuple[str, ...]:
-        from codegen.place.tree_paths import read_input, style_file
+        style, style_bytes = _style(self.root)
+        ahead = [_ahead.get((style, style_bytes, t)) for t in texts]
+        if all(a is not None for a in ahead):
+            return tuple(a for a in ahead if a is not None)
+        return _formatted_texts(texts, style, style_bytes)
 
-        style = style_file(self.root)
-        style_bytes = read_input(style, style.as_posix(), "clang-format style") if style else b""
-        return _formatted_texts(texts, style.as_posix() if style else None, style_bytes)
+
+def _style(root: Path) -> tuple[str | None, bytes]:
+    from codegen.place.tree_paths import read_input, style_file
+
+    style = style_file(root)
+    if style is None:
+        return None, b""
+    return style.as_posix(), read_input(style, style.as_posix(), "clang-format style")
+
+
+# Regions formatted ahead, by (style path, style bytes, rendered text): a check of several
+# family specs starts clang-format once for all of them, not once per spec.
+_ahead: dict[tuple[str | None, bytes, str], str] = {}
+
+
+def format_ahead(root: Path, spec_files: list[SpecFile]) -> None:
+    """One clang-format call for the `clang_format: true` regions of these family specs, as
+    their templates render them. Best effort: a region whose text turns out otherwise (a comment
+    kept from the tree) is formatted when it is planned, and any failure is left to that moment,
+    where it is reported as usual."""
+    from codegen.errors import UsageError
+    from codegen.render import render_family, render_family_struct
+    from codegen.spec import load_any
+    from codegen.spec.family_model import FamilySpec
+
+    try:
+        texts: list[str] = []
+        for spec_file in spec_files:
+            spec = load_any(spec_file.path, spec_file.display)
+            if not isinstance(spec, FamilySpec):
+                continue
+            if spec.clang_format:
+                texts.append(render_family(spec, {}))
+            if spec.struct is not None and spec.struct.clang_format:
+                texts.append(render_family_struct(spec, missing=[]))
+        if len(texts) < 2:
+            return
+        style, style_bytes = _style(root)
+        formatted = _formatted_texts(tuple(texts), style, style_bytes)
+    except (InputError, UsageError):
+        return
+    _ahead.update({(style, style_bytes, t): f for t, f in zip(texts, formatted, strict=True)})
 
 
 @lru_cache(maxsize=32)

@@ -30,6 +30,7 @@ from codegen.format import wheel_binary
 from codegen.spec import load_any
 from codegen.spec.family_model import FamilySpec
 from tests.conftest import unavailable
+from tests.families import tree_of
 from tests.test_format_errors import _wheel_copy
 
 FAMILIES = {
@@ -55,10 +56,6 @@ STABLE = {
     ("sid", "NETMEM_DESC_ASSERT_OFFSET", "block"),
     ("sid", "NETMEM_DESC_ASSERT_OFFSET", "struct"),
 }
-
-
-def _tree(request: pytest.FixtureRequest, name: str) -> Path:
-    return Path(request.getfixturevalue("tree_612" if name == "6.12" else "tree_sid"))
 
 
 def _imported(tree: Path, macro: str, work: Path) -> tuple[Path, FamilySpec, Path]:
@@ -96,7 +93,7 @@ def test_import_marks_exactly_the_stable_regions(
     request: pytest.FixtureRequest, tmp_path: Path, capsys: pytest.CaptureFixture[str], tree_name: str,
     macro: str,
 ) -> None:
-    tree = _tree(request, tree_name)
+    tree = tree_of(request, tree_name)
     spec, model, root = _imported(tree, macro, tmp_path)
     assert model.struct is not None
     block_data, struct_data = (tree / model.file).read_bytes(), (tree / model.struct.file).read_bytes()
@@ -209,6 +206,27 @@ def test_clang_format_starts_only_for_true_regions_and_not_when_fresh(
     assert warm.returncode == 0, warm.stderr
     assert (log.read_text().count("run") if log.exists() else 0) == ran
     assert binary.is_file()
+
+
+def test_one_clang_format_start_for_every_family_spec_of_a_check(tree_sid: Path, tmp_path: Path) -> None:
+    """`check --tree` with the six 7.2 family specs formats all their `true` regions (five
+    specs have some) in one clang-format call, and the result is the same: exit 0."""
+    root = tmp_path / "tree"
+    specs = []
+    for macro in ("FOLIO_MATCH", "TABLE_MATCH", "SLAB_MATCH", "ZPDESC_MATCH", "IOPTDESC_MATCH",
+                  "NETMEM_DESC_ASSERT_OFFSET"):
+        spec, model, _ = _imported(tree_sid, macro, tmp_path / macro.lower())
+        assert model.struct is not None
+        for rel in {model.file, model.struct.file, ".clang-format"}:
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(tree_sid / rel, root / rel)
+        specs.append(spec)
+    _, log = _wrapped_binary(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site"), "MIRRORGEN_CACHE": str(tmp_path / "cache")}
+    proc = subprocess.run([sys.executable, "-m", "codegen", "check", "--tree", str(root), *map(str, specs)],
+                          capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert log.read_text().count("run") == 1
 
 
 @pytest.mark.parametrize(("macro", "code"), [("ZPDESC_MATCH", 2), ("FOLIO_MATCH", 0)])

@@ -33,11 +33,14 @@ def check_tree(tree: Path, spec_files: list[SpecFile]) -> Outcome:
 
     root = tree_root(tree)
     outcome = Outcome("check")
-    for spec_file in spec_files:
-        key = _memo_key(root, spec_file)
-        if _fresh_by_memo(root, tree, key):
-            continue
-        outcome.merge(_check_one(root, tree, spec_file, key))
+    keys = {sf: _memo_key(root, sf) for sf in spec_files}
+    stale = [sf for sf in spec_files if not _fresh_by_memo(root, tree, keys[sf])]
+    if len(stale) > 1:
+        from codegen.pipeline import format_ahead
+
+        format_ahead(root, stale)
+    for spec_file in stale:
+        outcome.merge(_check_one(root, tree, spec_file, keys[spec_file]))
     return outcome
 
 

@@ -40,14 +40,26 @@ def load_spec(path: Path, display: str | None = None) -> Spec:
     return build(doc, path.stem)
 
 
+_built: dict[tuple[str, str], tuple[bytes, Spec | FamilySpec]] = {}
+
+
 def load_any(path: Path, display: str | None = None) -> Spec | FamilySpec:
-    """A spec of either version: `check --tree` and `apply` take both."""
+    """A spec of either version: `check --tree` and `apply` take both. Within a process, the
+    same bytes under the same name give the same (immutable) model back."""
+    from codegen.spec.yamlload import loads, read_spec
+
+    shown = display or path.as_posix()
+    raw = read_spec(path, shown)
+    known = _built.get((path.stem, shown))
+    if known is not None and known[0] == raw:
+        return known[1]
     from codegen.spec.build import build
     from codegen.spec.family_build import build_family
-    from codegen.spec.yamlload import load
 
-    doc = load(path, display or path.as_posix())
-    return build_family(doc, path.stem) if _version(doc) == 2 else build(doc, path.stem)
+    doc = loads(raw, shown)
+    spec = build_family(doc, path.stem) if _version(doc) == 2 else build(doc, path.stem)
+    _built[(path.stem, shown)] = (raw, spec)
+    return spec
 
 
 def is_family(spec: object) -> bool:

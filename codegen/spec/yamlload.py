@@ -62,14 +62,17 @@ class Document:
 
 
 def load(path: Path, display: str) -> Document:
+    return loads(read_spec(path, display), display)
+
+
+def read_spec(path: Path, display: str) -> bytes:
     try:
         with path.open("rb") as handle:  # bounded: a device or a huge file is not read to the end
-            raw = handle.read(MAX_SPEC_BYTES + 1)
+            return handle.read(MAX_SPEC_BYTES + 1)
     except FileNotFoundError:
         raise InputError(display, 1, 1, "spec file not found") from None
     except OSError as exc:
         raise InputError(display, 1, 1, f"cannot read spec: {exc.strerror}") from None
-    return loads(raw, display)
 
 
 def loads(raw: bytes, display: str) -> Document:
