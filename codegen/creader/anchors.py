@@ -67,22 +67,7 @@ class Anchors:
         return self.text.count(b"\n", 0, offset) + 1
 
 
-_RECENT = 4
-_recent: list[Anchors] = []  # files read lately: families that share a header (folio, ptdesc) parse it once
-
-
 def scan(text: bytes) -> Anchors:
-    """Every anchor of `text`. The result is read-only to callers: the same bytes give the same
-    object back within a process."""
-    for anchors in _recent:
-        if anchors.text == text:
-            return anchors
-    anchors = _scan(text)
-    _recent[:] = [anchors, *_recent[: _RECENT - 1]]
-    return anchors
-
-
-def _scan(text: bytes) -> Anchors:
     anchors = Anchors(text, parse(text))
     stack = [anchors.tree.root_node]
     while stack:
