@@ -226,6 +226,25 @@ def test_a_field_without_an_assert_is_an_error_unless_allowed(
     assert _rules(report)["field-unasserted"][0].endswith("(allowed by --allow field-unasserted)")
 
 
+def test_a_field_unasserted_on_purpose_is_a_note_with_its_reason(
+    case: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec, tree = case("TABLE_MATCH")
+    code, _ = _propose(spec, tree, "--add", "unsigned long _pt_bare", "--after", "_pt_pad_2", capsys=capsys)
+    assert code == 1
+    text = spec.read_text(encoding="utf-8")
+    assert text.count("name: _pt_bare}") == 1
+    marked = text.replace("name: _pt_bare}", 'name: _pt_bare, unasserted: "a scratch word, never read"}')
+    spec.write_text(marked, encoding="utf-8")
+    code, report = _propose(spec, tree, capsys=capsys)
+    assert code == 0, report["findings"]
+    rules = _rules(report)
+    assert "field-unasserted" not in rules
+    assert rules["field-unasserted-on-purpose"] == [
+        "note: _pt_bare is added to struct ptdesc with no TABLE_MATCH use, on purpose: "
+        "a scratch word, never read"]
+
+
 def test_ioptdesc_struct_and_asserts_in_two_files_make_one_patch_that_applies(
     case: Any, tree_sid: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

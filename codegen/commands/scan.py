@@ -71,10 +71,11 @@ def _run(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     result = scan(tree, arches, list(args.specs or []), args.jobs)
-    new = result.hazards if known is None else [h for h in result.hazards if h.key not in known]
+    counted = [h for h in result.hazards if not h.acknowledged]  # a spec's reason acknowledges the rest
+    new = counted if known is None else [h for h in counted if h.key not in known]
     if path is not None and known is None:
-        baseline.write(path, result.hazards)
-        print(f"scan: wrote {len(result.hazards)} hazards to the baseline {path}", file=sys.stderr)
+        baseline.write(path, counted)
+        print(f"scan: wrote {len(counted)} hazards to the baseline {path}", file=sys.stderr)
         new = []
     code = 1 if new else 0
     if args.format == "sarif":
@@ -84,7 +85,8 @@ def _run(args: argparse.Namespace) -> int:
         if known is not None or path is not None:
             fresh = {h.key for h in new}
             for result_entry, hazard in zip(log["runs"][0]["results"], result.hazards, strict=True):
-                result_entry["baselineState"] = "new" if hazard.key in fresh else "unchanged"
+                if not hazard.acknowledged:  # a suppressed result is outside the baseline
+                    result_entry["baselineState"] = "new" if hazard.key in fresh else "unchanged"
         _print_json(log)
         return code
     from codegen.commands.common import emit
@@ -148,9 +150,14 @@ def _table(result: ScanResult, new: int) -> str:
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     stats = result.stats
     where = ", ".join(result.abis) if result.abis else "no layouts (--layouts none)"
+    acknowledged = [h for h in result.hazards if h.acknowledged]
+    for h in acknowledged:
+        lines.append(f"acknowledged: {h.file}:{h.line}: {h.family} {h.mirror}.{h.field} [{h.rule}]: "
+                     f"unasserted on purpose ({h.by}): {h.reason}")
     lines.append(
         f"{len(result.families)} families in {stats.files} files ({stats.read} read, {stats.parsed} parsed); "
-        f"hazards on {where}: {len(result.hazards)} ({new} new)"
+        f"hazards on {where}: {len(result.hazards) - len(acknowledged)} ({new} new)"
+        + (f", {len(acknowledged)} acknowledged by specs" if acknowledged else "")
     )
     return "\n".join(lines)
 

@@ -153,7 +153,11 @@ class _Grader:
                 said = f", overlaying struct {self.spec.host}'s {over}" if over else ""
                 out.append(finding("field-added", _at(f.loc), f"{name} ({decl}) is added to {mirror}{said}, "
                                    f"at offset {per_abi(self.placed(name))}"))
-                if not words:
+                if not words and f.unasserted:
+                    out.append(finding("field-unasserted-on-purpose", _at(f.loc), f"{name} is added to "
+                                       f"{mirror} with no {self.spec.macro} use, on purpose: "
+                                       f"{f.unasserted}"))
+                elif not words:
                     out.append(finding("field-unasserted", _at(f.loc), f"{name} is added to {mirror} with no "
                                        f"{self.spec.macro} use: nothing keeps it on a word of struct "
                                        f"{self.spec.host} (--host-field WORD adds one)"))

@@ -33,6 +33,8 @@ _TABLE = (
          "an existing mirror field moves on some ABI: the overlay changes (breaking)"),
     Rule("field-unasserted", "error",
          "a family spec's new field has no assert: nothing keeps it on its word of the host"),
+    Rule("field-unasserted-on-purpose", "note",
+         "a family spec's new field has no assert, and the spec says why (`unasserted: REASON`)"),
     Rule("assert-removed", "error",
          "a family spec drops an assert the tree has: the field is no longer kept on its host word"),
     Rule("host-word-shared", "warning",

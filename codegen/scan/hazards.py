@@ -59,6 +59,12 @@ class Hazard:
     host_words: tuple[str, ...]  # the host fields concerned
     message: str
     abis: list[str] = dataclasses.field(default_factory=list)
+    reason: str = ""  # the owning spec marks the field `unasserted` on purpose: its reason
+    by: str = ""  # that spec, as displayed
+
+    @property
+    def acknowledged(self) -> bool:
+        return bool(self.reason)
 
     @property
     def severity(self) -> Severity:
@@ -77,6 +83,7 @@ class Hazard:
             "rule": self.rule, "severity": self.severity, "file": self.file, "line": self.line,
             "family": self.family, "mirror": self.mirror, "field": self.field,
             "host_words": list(self.host_words), "abis": self.abis, "message": self.message, "key": self.key,
+            "acknowledged": {"spec": self.by, "reason": self.reason} if self.reason else None,
         }  # fmt: skip
 
 

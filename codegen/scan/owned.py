@@ -1,10 +1,13 @@
-"""Which families a spec owns (its header, its mirror or alias struct), and whether the tree
-holds exactly what the spec makes: the `check --tree` machinery, not a second check."""
+"""Which families a spec owns (its header, its mirror or alias struct; a family spec: its macro's
+family), whether the tree holds exactly what the spec makes (the `check --tree` machinery, not a
+second check), and which mirror fields a family spec says need no assert, with its reason."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from codegen.errors import InputError, UsageError
 from codegen.family.model import Family
@@ -13,12 +16,15 @@ from codegen.family.model import Family
 @dataclass(frozen=True)
 class Owner:
     spec: str  # as displayed
-    file: str  # the header it owns, relative to the tree
+    file: str  # the header it owns, relative to the tree (a family spec: its assert block's file)
     structs: frozenset[str]  # "struct netmem_desc", "struct net_iov"
     fresh: bool
+    macro: str = ""  # a family spec (version 2): the one macro family it owns
+    on_purpose: dict[str, str] = field(default_factory=dict, compare=False)  # field -> why no assert
 
     def owns(self, family: Family) -> bool:
-        return family.file == self.file and family.mirror in self.structs
+        return (family.file == self.file and family.mirror in self.structs
+                and (not self.macro or family.name == self.macro))
 
 
 def owners(tree: Path, spec_args: list[str]) -> list[Owner]:
@@ -37,23 +43,35 @@ def owners(tree: Path, spec_args: list[str]) -> list[Owner]:
         return []
     out: list[Owner] = []
     for spec_file in spec_files:
-        file, structs = _owned(spec_file.path, spec_file.display)
+        owned = _owned(spec_file.path, spec_file.display)
         fresh = check_tree(tree, [spec_file]).exit_code == 0
-        out.append(Owner(spec_file.display, file, frozenset(structs), fresh))
+        out.append(Owner(spec_file.display, owned["file"], frozenset(owned["structs"]), fresh,
+                         owned["macro"], owned["on_purpose"]))
     return out
 
 
-def _owned(path: Path, display: str) -> tuple[str, list[str]]:
-    """The spec's header and structs, memoized by the spec's bytes (loading YAML costs ~0.2 s)."""
+def _owned(path: Path, display: str) -> dict[str, Any]:
+    """The spec's header, structs, macro (a family spec) and the fields it mirrors without an
+    assert on purpose, memoized by the spec's bytes (loading YAML costs ~0.2 s)."""
     from codegen import memo
-    from codegen.spec import load_spec
+    from codegen.spec import load_any
+    from codegen.spec.family_model import FamilySpec
 
-    key = memo.key("scan-owner", path.as_posix(), path.read_bytes())
+    key = memo.key("scan-owner-2", path.as_posix(), path.read_bytes())
     recorded = memo.lookup(key)
-    if recorded is not None and "\n" in recorded:
-        file, *structs = recorded.split("\n")
-        return file, structs
-    spec = load_spec(path, display)
-    structs = [f"struct {spec.mirror.struct}"] + ([f"struct {spec.alias.struct}"] if spec.alias else [])
-    memo.store(key, "\n".join([spec.target.file, *structs]))
-    return spec.target.file, structs
+    if recorded is not None:
+        try:
+            data: dict[str, Any] = json.loads(recorded)
+            return data
+        except json.JSONDecodeError:
+            pass  # damage is a miss
+    spec = load_any(path, display)
+    if isinstance(spec, FamilySpec):
+        fields = spec.struct.fields() if spec.struct else []
+        data = {"file": spec.file, "structs": [f"struct {spec.mirror}"], "macro": spec.macro,
+                "on_purpose": {f.name: f.unasserted for f in fields if f.unasserted}}
+    else:
+        structs = [f"struct {spec.mirror.struct}"] + ([f"struct {spec.alias.struct}"] if spec.alias else [])
+        data = {"file": spec.target.file, "structs": structs, "macro": "", "on_purpose": {}}
+    memo.store(key, json.dumps(data))
+    return data

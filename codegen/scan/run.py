@@ -41,7 +41,18 @@ def scan(tree: Path, arches: list[str], spec_args: list[str], jobs: int | None =
                 result.owner[i] = owner
     if arches:
         _hazards(result, arches)
+        _acknowledge(result)
     return result
+
+
+def _acknowledge(result: ScanResult) -> None:
+    """A hazard on a field the owning family spec mirrors without an assert on purpose is not
+    counted: it carries the spec's reason instead."""
+    owned = {(result.families[i].name, result.families[i].mirror): o for i, o in result.owner.items()}
+    for hazard in result.hazards:
+        owner = owned.get((hazard.family, hazard.mirror))
+        if owner is not None and hazard.field in owner.on_purpose:
+            hazard.reason, hazard.by = owner.on_purpose[hazard.field], owner.spec
 
 
 def laid_out_families(families: list[Family]) -> list[int]:

@@ -1,7 +1,9 @@
 """SARIF 2.1.0 (the OASIS standard code-scanning dashboards read) for scan's hazards.
 
 Plain dicts: the log has one run, one rule per hazard kind, and one result per
-hazard located at its file and line under the SRCROOT base (the tree). A
+hazard located at its file and line under the SRCROOT base (the tree); a hazard
+a family spec acknowledges (a field `unasserted` on purpose) is a result with an
+external, accepted suppression whose justification is the spec's reason. A
 stable `partialFingerprints` entry (the baseline key) lets dashboards follow a
 hazard across line moves.
 """
@@ -45,7 +47,7 @@ def sarif_log(
 
 
 def _result(hazard: Hazard, rules: list[str]) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "ruleId": hazard.rule,
         "ruleIndex": rules.index(hazard.rule),
         "level": _LEVEL[hazard.severity],
@@ -54,6 +56,10 @@ def _result(hazard: Hazard, rules: list[str]) -> dict[str, Any]:
         "partialFingerprints": {"mirrorgenHazard/v1": hazard.key},
         "properties": {"family": hazard.family, "mirror": hazard.mirror, "abis": hazard.abis},
     }
+    if hazard.acknowledged:  # the spec (a file apart from the source) says why: an external suppression
+        out["suppressions"] = [{"kind": "external", "status": "accepted", "justification": hazard.reason,
+                                "properties": {"spec": hazard.by}}]
+    return out
 
 
 def _location(file: str, line: int) -> dict[str, Any]:

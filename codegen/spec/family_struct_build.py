@@ -34,7 +34,7 @@ from codegen.spec.yamlload import Document, PathKey
 
 KEPT = "kept"  # a comment whose text the tree holds
 _KINDS = ("type", "marker", "comment", "blank", "union", "struct", "conditional")
-_FIELD_ONLY = ("name", "array", "bits", "sep")
+_FIELD_ONLY = ("name", "array", "bits", "sep", "unasserted")
 _OPENERS = ("ifdef", "ifndef", "if")
 _DIRECTIVES = ("ifdef", "ifndef", "if", "elif", "else")
 
@@ -49,6 +49,7 @@ class _StructBuilder:
         self.doc = doc
         self.raw: dict[str, Any] = doc.data["struct"]
         self.hosts: dict[str, list[HostWord]] = {}
+        self.macro = str(doc.data.get("macro", "the block"))
         for group in groups:
             for use, _ in group.uses():
                 words = self.hosts.setdefault(use.mirror, [])
@@ -153,7 +154,27 @@ class _StructBuilder:
             raise self.fail(key, f"{_dotted(key)}: a field without 'name' is an anonymous tagged "
                                  "member ('struct TAG'), nothing else")
         return Field(kind, name, str(raw.get("array", "")), raw.get("bits"), self.trailing(key, raw),
-                     raw.get("indent"), where, tuple(self.hosts.get(name, ())) if name else ())
+                     raw.get("indent"), where, tuple(self.hosts.get(name, ())) if name else (),
+                     self.unasserted(key, raw, name))
+
+    def unasserted(self, key: PathKey, raw: dict[str, Any], name: str) -> str | None:
+        """The reason a field mirrors a host word without an assert; only a field no use names."""
+        if "unasserted" not in raw:
+            return None
+        where: PathKey = (*key, "unasserted")
+        reason = " ".join(str(raw["unasserted"]).split())
+        if not reason:
+            raise self.fail(where, f"{_dotted(where)}: give the reason the field needs no assert "
+                                   "(it must not be empty)")
+        if not name:
+            raise self.fail(where, f"{_dotted(where)}: an anonymous member is no word of the host; "
+                                   "'unasserted' goes on a named field")
+        if name in self.hosts:
+            uses = ", ".join(f"{self.macro}({w.host}, {name})" + (f" on page[{w.page}]" if w.page else "")
+                             for w in self.hosts[name])
+            raise self.fail(where, f"{_dotted(where)}: '{name}' is asserted ({uses}); 'unasserted' "
+                                   "marks a field no assert pins")
+        return reason
 
     def trailing(self, key: PathKey, raw: dict[str, Any]) -> Trailing | None:
         if ("sep" in raw) != ("comment" in raw):

@@ -7,7 +7,9 @@ item says otherwise; markers sit where `StructLayout.marker_tabs` says.
 Comment text is the kernel's prose: `None` means "kept from the tree" (the
 spec holds no text, the tree does); a string is the text itself. Each field
 also knows the host words the assert block maps onto it (`hosts`), derived
-from the groups when the spec is built, so there is one place for that fact.
+from the groups when the spec is built, so there is one place for that fact;
+a field no use names may say why it needs none (`unasserted`), which scan
+and propose then report as acknowledged. Neither changes the C text.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class Field(NamedTuple):
     indent: int | None  # tabs, where not the nesting depth
     loc: Loc
     hosts: tuple[HostWord, ...] = ()
+    unasserted: str | None = None  # mirrors a host word on purpose without an assert: the author's reason
 
     @property
     def label(self) -> str:
