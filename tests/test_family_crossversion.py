@@ -133,3 +133,15 @@ def test_a_field_declared_twice_is_compared_copy_by_copy(tree_sid: Path, tmp_pat
     assert code == 1
     assert "struct folio: field '_entire_mapcount' is 'long' in the tree, 'atomic_t' in the spec" in err
     assert "moved" not in err and "under" not in err, err
+
+
+def test_the_host_struct_is_read_with_its_conditional_members(tree_612: Path, tree_sid: Path) -> None:
+    from codegen.creader.shape import member_names
+
+    old = member_names((tree_612 / HOST_HEADER).read_bytes(), "page")
+    new = member_names((tree_sid / HOST_HEADER).read_bytes(), "page")
+    assert old is not None and new is not None
+    assert {"compound_head", "index", "memcg_data", "_refcount"} <= old[1]  # memcg_data is under #ifdef
+    assert "compound_info" not in old[1] and "__folio_index" not in old[1]
+    assert {"compound_info", "__folio_index", "memcg_data"} <= new[1]
+    assert member_names((tree_612 / HOST_HEADER).read_bytes(), "no_such_struct") is None

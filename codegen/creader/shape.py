@@ -101,6 +101,45 @@ def _declarator_name(node: Any) -> str:
     return node.text.decode() if node is not None else ""
 
 
+_PREPROC = ("preproc_ifdef", "preproc_if", "preproc_else", "preproc_elif", "preproc_elifdef")
+
+
+def member_names(text: bytes, tag: str) -> tuple[int, frozenset[str]] | None:
+    """`struct tag`'s line and every member name it declares, anonymous structs and unions
+    opened and members under any `#if` included (what a kernel config may give it); None when
+    `text` does not define it."""
+    stack = list(reversed(parse(text).root_node.children))
+    while stack:
+        node = stack.pop()
+        if node.type in _PREPROC:
+            stack.extend(reversed(node.children))
+            continue
+        if node.type not in ("struct_specifier", "declaration"):
+            continue
+        spec = node if node.type == "struct_specifier" else node.child_by_field_name("type")
+        if spec is None or spec.type != "struct_specifier":
+            continue
+        name, body = spec.child_by_field_name("name"), spec.child_by_field_name("body")
+        if name is not None and body is not None and name.text.decode() == tag:
+            return int(node.start_point[0]) + 1, frozenset(_names(body))
+    return None
+
+
+def _names(body: Any) -> list[str]:
+    out: list[str] = []
+    for child in body.named_children:
+        if child.type in _PREPROC:
+            out += _names(child)
+        elif child.type == "field_declaration":
+            kind = child.child_by_field_name("type")
+            declarators = child.children_by_field_name("declarator")
+            if not declarators and kind is not None and kind.type in ("struct_specifier", "union_specifier"):
+                inner = kind.child_by_field_name("body")
+                out += _names(inner) if inner is not None else []
+            out += [_declarator_name(d) for d in declarators]
+    return out
+
+
 def extract(text: bytes) -> Shape:
     """Read the shape of every top-level struct, assert macro and size assert in `text`."""
     shape = Shape()
@@ -111,7 +150,7 @@ def extract(text: bytes) -> Shape:
 
 def _visit(node: Any, shape: Shape) -> None:
     kind = node.type
-    if kind in ("preproc_ifdef", "preproc_if", "preproc_else", "preproc_elif"):
+    if kind in _PREPROC:
         for child in node.children:  # include guards and config blocks hold the constructs
             _visit(child, shape)
     elif kind in ("struct_specifier",) or (

@@ -11,14 +11,11 @@ the host model names (include/linux/mm_types.h for struct page).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from codegen.creader.shape import member_names
 from codegen.spec.family_model import FamilySpec
-
-_PREPROC = ("preproc_ifdef", "preproc_if", "preproc_else", "preproc_elif", "preproc_elifdef")
 
 
 @dataclass(frozen=True)
@@ -37,7 +34,7 @@ def absent_host_words(root: Path, spec: FamilySpec) -> Absent | None:
             text = (root / relative).read_bytes()
         except OSError:
             continue
-        found = _declared(text, spec.host)
+        found = member_names(text, spec.host)
         if found is None:
             continue
         line, names = found
@@ -81,49 +78,3 @@ def _model_header(host: str) -> str | None:
         return None
     model = load_host_struct(path)
     return model.header if model.struct == host else None
-
-
-def _declared(text: bytes, tag: str) -> tuple[int, set[str]] | None:
-    from codegen.creader.syntax import parse
-
-    for node in _top_level(parse(text).root_node):
-        spec = node if node.type == "struct_specifier" else node.child_by_field_name("type")
-        if spec is None or spec.type != "struct_specifier":
-            continue
-        name, body = spec.child_by_field_name("name"), spec.child_by_field_name("body")
-        if name is not None and body is not None and name.text.decode() == tag:
-            return int(node.start_point[0]) + 1, set(_member_names(body))
-    return None
-
-
-def _top_level(node: Any) -> Iterator[Any]:
-    for child in node.children:
-        if child.type in _PREPROC:
-            yield from _top_level(child)
-        elif child.type in ("struct_specifier", "declaration"):
-            yield child
-
-
-def _member_names(body: Any) -> Iterator[str]:
-    """Every member name, anonymous structs and unions opened, under any #if."""
-    for child in body.named_children:
-        if child.type in _PREPROC:
-            yield from _member_names(child)
-        elif child.type == "field_declaration":
-            declarator = child.child_by_field_name("declarator")
-            kind = child.child_by_field_name("type")
-            anonymous = kind is not None and kind.type in ("struct_specifier", "union_specifier")
-            if declarator is None and anonymous:
-                inner = kind.child_by_field_name("body")
-                if inner is not None:
-                    yield from _member_names(inner)
-                continue
-            for node in child.children_by_field_name("declarator"):
-                yield _name(node)
-
-
-def _name(node: Any) -> str:
-    while node is not None and node.type not in ("field_identifier", "identifier"):
-        inner = node.child_by_field_name("declarator")
-        node = inner or (node.named_children[-1] if node.named_children else None)
-    return node.text.decode() if node is not None else ""
