@@ -29,7 +29,7 @@ from codegen.family.structspec import ProseMode
 from codegen.spec import load_any
 from codegen.spec.family_model import FamilySpec
 from codegen.specfiles import resolve
-from tests.families import CASES, tree_of
+from tests.families import CASES, cross_check, tree_of
 
 AROUND = 12  # lines on each side of the block mutated as "outside"
 
@@ -156,9 +156,7 @@ def test_lines_around_the_block_mutated_are_not_its_drift(family: Family) -> Non
 def test_spec_of_72_against_612_names_renamed_page_words(
     tmp_path: Path, tree_612: Path, tree_sid: Path
 ) -> None:
-    spec = tmp_path / "table.yaml"
-    spec.write_text(import_family(tree_sid, "TABLE_MATCH", "table"))
-    outcome = check_tree(tree_612, resolve([str(spec)]))
+    outcome = cross_check(tree_sid, "TABLE_MATCH", tree_612, tmp_path)
     messages = [f.message for f in outcome.findings]
     assert outcome.exit_code == 1
     assert any(
@@ -210,9 +208,7 @@ def test_import_refuses_what_the_form_cannot_say(tmp_path: Path, tree_sid: Path)
 def test_spec_of_612_against_72_keeps_the_trees_comment_on_a_renamed_use(
     tmp_path: Path, tree_612: Path, tree_sid: Path
 ) -> None:
-    spec = tmp_path / "slab.yaml"
-    spec.write_text(import_family(tree_612, "SLAB_MATCH", "slab"))
-    outcome = check_tree(tree_sid, resolve([str(spec)]))
+    outcome = cross_check(tree_612, "SLAB_MATCH", tree_sid, tmp_path)
     messages = [f.message for f in outcome.findings]
     assert outcome.exit_code == 1
     assert any(

@@ -31,7 +31,7 @@ from codegen.family.importer import import_family
 from codegen.spec import load_any
 from codegen.spec.family_model import FamilySpec
 from codegen.specfiles import resolve
-from tests.families import CASES, tree_of
+from tests.families import CASES, cross_check, tree_of
 
 AROUND = 12  # lines on each side of the struct mutated as "outside"
 
@@ -216,9 +216,7 @@ def test_prose_kept_apply_refuses_when_the_text_is_gone(
 def test_spec_of_72_against_612_names_struct_changes_in_kernel_terms(
     tmp_path: Path, tree_612: Path, tree_sid: Path
 ) -> None:
-    spec = tmp_path / "table.yaml"
-    spec.write_text(import_family(tree_sid, "TABLE_MATCH", "table"))
-    outcome = check_tree(tree_612, resolve([str(spec)]))
+    outcome = cross_check(tree_sid, "TABLE_MATCH", tree_612, tmp_path)
     messages = [f.message for f in outcome.findings]
     assert outcome.exit_code == 1
     assert any(
