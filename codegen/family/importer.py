@@ -25,11 +25,16 @@ _INCLUDE = b"#include <"
 
 
 def find_family(tree: Path, macro: str, shown_tree: str) -> Family:
-    """The macro's family, from scan's cache where it is fresh (find lists the tree to tell), else
-    from a scan; the modules the rest of the import needs load while find runs."""
+    """The macro's family among the tree's (a second defining file is an error)."""
+    return pick_family(tree_families(tree), macro, shown_tree)
+
+
+def tree_families(tree: Path) -> list[Family]:
+    """The tree's families, from scan's cache where it is fresh (find lists the tree to tell),
+    else from a scan; the modules the rest of an import needs load while find runs."""
     from codegen.family.treescan import scan_tree
 
-    return pick_family(scan_tree(tree, meanwhile=_load_the_rest)[0], macro, shown_tree)
+    return scan_tree(tree, meanwhile=_load_the_rest)[0]
 
 
 def pick_family(families: list[Family], macro: str, shown_tree: str) -> Family:
@@ -47,9 +52,7 @@ def pick_family(families: list[Family], macro: str, shown_tree: str) -> Family:
 def page_families(tree: Path, shown_tree: str) -> tuple[list[str], list[Family]]:
     """Every macro family of the tree whose host is struct page (import --all), in file order,
     and the tree's families (one listing of the tree for all the imports)."""
-    from codegen.family.treescan import scan_tree
-
-    families = scan_tree(tree, meanwhile=_load_the_rest)[0]
+    families = tree_families(tree)
     macros = list(dict.fromkeys(f.name for f in families if f.kind == "macro" and f.host == "struct page"))
     if not macros:
         raise BadUsage(f"no assert macro in {shown_tree} compares a struct with struct page "
@@ -59,10 +62,8 @@ def page_families(tree: Path, shown_tree: str) -> tuple[list[str], list[Family]]
 
 def macro_of_struct(tree: Path, struct: str, shown_tree: str) -> str:
     """The assert macro whose family mirrors `struct NAME` (import --struct)."""
-    from codegen.family.treescan import scan_tree
-
     tag = struct.removeprefix("struct ").strip()
-    families = scan_tree(tree, meanwhile=_load_the_rest)[0]
+    families = tree_families(tree)
     macro_families = [f for f in families if f.kind == "macro"]
     macros = list(dict.fromkeys(f.name for f in macro_families if f.mirror == f"struct {tag}"))
     if not macros:
