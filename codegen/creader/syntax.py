@@ -9,6 +9,7 @@ from typing import Any
 from codegen.errors import ToolError
 
 # What a construct is, in a word or two, by tree-sitter node type.
+OTHER = "text of another kind"  # callers say that the spec does not generate it
 KINDS = {
     "preproc_include": "an #include",
     "preproc_def": "a #define",
@@ -20,6 +21,7 @@ KINDS = {
     "preproc_elif": "an #elif",
     "comment": "a comment",
     "declaration": "a declaration",
+    "field_declaration": "a member declaration",
     "function_definition": "a function definition",
     "type_definition": "a typedef",
     "expression_statement": "a statement or macro call",
@@ -89,7 +91,7 @@ def construct_at(tree: Any, at: int) -> str:
     while node is not None and node.parent is not None and node.parent.start_byte == at \
             and node.parent.type != "translation_unit":
         node = node.parent
-    return KINDS.get(node.type if node is not None else "", "text mirrorgen does not generate")
+    return KINDS.get(node.type if node is not None else "", OTHER)
 
 
 def starts_token(tree: Any, at: int) -> bool:

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from codegen.creader.anchors import Anchors, Piece
-from codegen.creader.syntax import KINDS, construct_at, enclosing, in_error, unparsable
+from codegen.creader.syntax import KINDS, OTHER, construct_at, enclosing, in_error, unparsable
 
 # What the spec generates, in the shapes clang-format may give it.
 _DEFINE_BODY = re.compile(
@@ -195,7 +195,7 @@ def _members(anchors: Anchors, body: Any) -> Iterator[tuple[int, str]]:
         elif kind == "comment" and _is_note(child):
             yield from _comment_lines(anchors, child)
         else:
-            yield child.start_byte, KINDS.get(kind, "text mirrorgen does not generate")
+            yield child.start_byte, KINDS.get(kind, OTHER)
     yield from _blank_runs(anchors.text, body.start_byte, body.end_byte)
 
 
